@@ -1,0 +1,262 @@
+"""The one HTTP client every source goes through: polite, bounded and cheap when nothing changed.
+
+- Timeouts on connect and read, and a wall-clock deadline per body, so a slow server cannot hold a
+  refresh.
+- Retries with exponential backoff on connection errors, 429 and 5xx, honouring Retry-After
+  (capped), via urllib3's Retry rather than a hand-rolled loop.
+- Conditional GET (If-None-Match / If-Modified-Since): a 304 costs no body and no parse.
+- A cap on body size: a runaway download is cut and reported.
+- robots.txt is read once per host and respected; a disallowed URL is an error, not a fetch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import urllib.robotparser
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from service import __version__
+
+RETRY_STATUSES = (429, 500, 502, 503, 504)
+ROBOTS_TTL = 24 * 3600.0
+UNREACHABLE_TTL = 60.0
+
+
+class _CappedRetry(Retry):
+    """urllib3's Retry, but a server's Retry-After can never park a refresh for more than a minute."""
+
+    RETRY_AFTER_CAP = 60.0
+
+    def get_retry_after(self, response):  # type: ignore[no-untyped-def]
+        value = super().get_retry_after(response)
+        return None if value is None else min(value, self.RETRY_AFTER_CAP)
+
+
+@dataclass(frozen=True, slots=True)
+class Validators:
+    """What the previous successful fetch of a URL left us to make the next one conditional."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+    sha256: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    url: str
+    final_url: str
+    status: int | None
+    body: bytes | None
+    content_type: str
+    etag: str | None
+    last_modified: str | None
+    sha256: str | None
+    elapsed_ms: float
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status is not None and (200 <= self.status < 300 or self.status == 304)
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+    @property
+    def moved(self) -> bool:
+        """Redirected to a different page (not just http -> https or a trailing slash)."""
+        a, b = urlsplit(self.url), urlsplit(self.final_url)
+        return (a.netloc.removeprefix("www."), a.path.rstrip("/"), a.query) != (
+            b.netloc.removeprefix("www."),
+            b.path.rstrip("/"),
+            b.query,
+        )
+
+
+class Fetcher:
+    """One requests.Session shared by all sources of a refresh (connection pooling, one robots cache)."""
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 20.0,
+        max_bytes: int = 20 * 1024 * 1024,
+        retries: int = 2,
+        backoff: float = 0.5,
+        pool_size: int = 8,
+        respect_robots: bool = True,
+        user_agent: str | None = None,
+    ) -> None:
+        self.timeout = (connect_timeout, read_timeout)
+        self.deadline = connect_timeout + 3 * read_timeout
+        self.max_bytes = max_bytes
+        self.respect_robots = respect_robots
+        retry = _CappedRetry(
+            total=retries,
+            connect=retries,
+            read=retries,
+            status=retries,
+            backoff_factor=backoff,
+            status_forcelist=RETRY_STATUSES,
+            allowed_methods=frozenset({"GET", "HEAD"}),
+            respect_retry_after_header=True,
+            raise_on_status=False,
+        )
+        adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
+        self.session = requests.Session()
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = (user_agent or "bridgewatch/{version}").format(version=__version__)
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        # origin -> (expires at, rules | None for "no robots.txt" | reason the host is unreachable)
+        self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | str | None]] = {}
+        self._robots_lock = threading.Lock()
+        self._origin_locks: dict[str, threading.Lock] = {}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def get(self, url: str, validators: Validators | None = None) -> FetchResult:
+        """GET `url`; never raises for network or HTTP trouble: the result carries the error."""
+        started = time.perf_counter()
+
+        def failed(error: str, status: int | None = None, final_url: str = url) -> FetchResult:
+            elapsed = (time.perf_counter() - started) * 1000
+            return FetchResult(url, final_url, status, None, "", None, None, None, elapsed, error)
+
+        if self.respect_robots:
+            verdict = self.robots_verdict(url)
+            if verdict is not None:
+                return failed(verdict)
+        headers = {}
+        if validators is not None:
+            if validators.etag:
+                headers["If-None-Match"] = validators.etag
+            if validators.last_modified:
+                headers["If-Modified-Since"] = validators.last_modified
+        try:
+            with self.session.get(url, headers=headers, timeout=self.timeout, stream=True) as response:
+                final_url = response.url
+                if response.status_code == 304:
+                    elapsed = (time.perf_counter() - started) * 1000
+                    v = validators or Validators()
+                    return FetchResult(
+                        url, final_url, 304, None, "",
+                        response.headers.get("ETag", v.etag), response.headers.get("Last-Modified", v.last_modified),
+                        v.sha256, elapsed,
+                    )
+                if response.status_code >= 400:
+                    reason = f"HTTP {response.status_code} {response.reason or ''}".strip()
+                    return failed(reason, response.status_code, final_url)
+                body = self._read_capped(response, started)
+        except _TooLarge as exc:
+            return failed(str(exc))
+        except requests.exceptions.RetryError as exc:
+            return failed(f"gave up after retries: {_reason(exc)}")
+        except requests.exceptions.Timeout:
+            return failed(f"timed out (connect {self.timeout[0]:g}s, read {self.timeout[1]:g}s)")
+        except requests.exceptions.ConnectionError as exc:
+            return failed(f"connection failed: {_reason(exc)}")
+        except requests.exceptions.RequestException as exc:
+            return failed(f"request failed: {_reason(exc)}")
+        elapsed = (time.perf_counter() - started) * 1000
+        return FetchResult(
+            url,
+            final_url,
+            response.status_code,
+            body,
+            response.headers.get("Content-Type", ""),
+            response.headers.get("ETag"),
+            response.headers.get("Last-Modified"),
+            hashlib.sha256(body).hexdigest(),
+            elapsed,
+        )
+
+    def _read_capped(self, response: requests.Response, started: float) -> bytes:
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > self.max_bytes:
+            raise _TooLarge(f"body of {int(declared)} bytes exceeds the {self.max_bytes}-byte cap")
+        chunks, size = [], 0
+        for chunk in response.iter_content(chunk_size=65536):
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise _TooLarge(f"body exceeds the {self.max_bytes}-byte cap")
+            if time.perf_counter() - started > self.deadline:
+                raise requests.exceptions.Timeout()
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def robots_verdict(self, url: str) -> str | None:
+        """Why robots.txt keeps us from `url` (disallowed, or its host unreachable), else None.
+
+        An unreachable host is remembered for a minute only, so one refresh does not knock on a
+        dead host twice, yet a long-running daemon retries it soon after.
+        """
+        parts = urlsplit(url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        with self._robots_lock:  # one lock per origin: hosts are looked up in parallel, each once
+            origin_lock = self._origin_locks.setdefault(origin, threading.Lock())
+        with origin_lock:
+            cached = self._robots.get(origin)
+            now = time.monotonic()
+            if cached is None or now > cached[0]:
+                rules = self._load_robots(origin)
+                cached = (now + (UNREACHABLE_TTL if isinstance(rules, str) else ROBOTS_TTL), rules)
+                self._robots[origin] = cached
+        rules = cached[1]
+        if isinstance(rules, str):
+            return rules
+        if rules is not None and not rules.can_fetch(self.session.headers["User-Agent"], url):
+            return "disallowed by robots.txt"
+        return None
+
+    def _load_robots(self, origin: str) -> urllib.robotparser.RobotFileParser | str | None:
+        """The host's rules; None when it has none; a string when the host cannot be reached."""
+        try:
+            response = self.session.get(f"{origin}/robots.txt", timeout=self.timeout, stream=True)
+            with response:
+                status = response.status_code
+                raw = self._read_capped(response, time.perf_counter()) if status == 200 else b""
+                text = raw.decode("utf-8", "replace")
+        except requests.exceptions.ConnectionError as exc:
+            return f"connection failed: {_reason(exc)}"
+        except requests.exceptions.Timeout:
+            return f"timed out (connect {self.timeout[0]:g}s, read {self.timeout[1]:g}s)"
+        except (requests.exceptions.RequestException, _TooLarge):
+            return None  # odd robots.txt: fetch the page and let it speak for itself
+        if status in (401, 403):
+            parser = urllib.robotparser.RobotFileParser()
+            parser.disallow_all = True
+            return parser
+        if status != 200:
+            return None
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(text.splitlines())
+        return parser
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost useful message of a requests/urllib3 exception chain, without the noise."""
+    while exc.args and isinstance(exc.args[0], BaseException):
+        exc = exc.args[0]
+    reason = getattr(exc, "reason", None)
+    if isinstance(reason, BaseException):
+        exc = reason
+    text = str(exc)
+    if "Failed to resolve" in text or "Name or service not known" in text or "nodename nor servname" in text:
+        return "cannot resolve host (no network?)"
+    if "Connection refused" in text:
+        return "connection refused"
+    return text.split(": ", 1)[-1][:200]

@@ -1,0 +1,1 @@
+"""Seed data shipped with bridgewatch: indicators with baselines, sources, recorded captures for the demo."""

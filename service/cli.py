@@ -1,0 +1,334 @@
+"""The `bridgewatch` command: argument parsing and printing only; the work is in the service modules.
+
+Exit codes: 0 success; 1 an error (bad config, unreadable input); 2 a refresh in which some sources
+failed (the others were still refreshed and stored).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from service import __version__
+from service.config import Config, ConfigError
+
+EXIT_OK, EXIT_ERROR, EXIT_SOURCES_FAILED = 0, 1, 2
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def command(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    COMMANDS[fn.__name__.removeprefix("cmd_").replace("_", "-")] = fn
+    return fn
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bridgewatch",
+        description="Keeps the Canada–Pakistan digital-bridge figures current.",
+    )
+    parser.add_argument("--version", action="version", version=f"bridgewatch {__version__}")
+    parser.add_argument("--db", help="SQLite database (default: $BRIDGEWATCH_DB or ./bridgewatch.db)")
+    parser.add_argument("--config", help="TOML config file (default: $BRIDGEWATCH_CONFIG)")
+    parser.add_argument("--log-format", choices=("text", "json"),
+                        default=os.environ.get("BRIDGEWATCH_LOG_FORMAT", "text"), help="log lines as text or JSON")
+    parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("refresh", help="fetch sources, store snapshots, record events, send digests")
+    p.add_argument("--source", action="append", default=[], metavar="ID", help="only this source (repeatable)")
+    p.add_argument("--no-notify", action="store_true", help="record events but send nothing")
+
+    p = sub.add_parser("digest", help="render the digest of recent events")
+    p.add_argument("--since", help="events created at or after this ISO date/time (default: since the last digest)")
+    p.add_argument("--all", action="store_true", help="every event ever recorded")
+    p.add_argument("--out", help="write to FILE (.html for HTML, else text) instead of stdout")
+    p.add_argument("--format", choices=("text", "html"), help="output format (default from --out, else text)")
+
+    sub.add_parser("status", help="sources, their health and the database's contents")
+
+    p = sub.add_parser("history", help="every stored value of one indicator")
+    p.add_argument("indicator")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+
+    p = sub.add_parser("indicators", help="indicators and their seed baselines")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+
+    p = sub.add_parser("sources", help="configured sources")
+    p.add_argument("--json", action="store_true", help="one JSON object per line")
+    p.add_argument("--kinds", action="store_true", help="list the kinds of source instead")
+
+    p = sub.add_parser("extract", help="print the figures one document yields (one JSON object per line)")
+    p.add_argument("path", help="file to read, or - for standard input")
+    p.add_argument("--source", metavar="SOURCE_ID", help="read it as this source does (kind, selector, indicators)")
+    p.add_argument("--url", help="the document's URL (for relative links)")
+    p.add_argument("--published", help="publication date YYYY-MM-DD (resolves 'in December')")
+
+    p = sub.add_parser("demo", help="run the whole pipeline offline against recorded sources")
+    p.add_argument("--out", default="demo", help="folder for the database and digests (default: demo)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from service.logs import setup
+
+    setup(args.log_format, logging.DEBUG if args.verbose else logging.INFO)
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"bridgewatch: config error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("bridgewatch: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _config(args: argparse.Namespace) -> Config:
+    from service.config import load
+
+    return load(args.config)
+
+
+def _db_path(args: argparse.Namespace) -> str:
+    return args.db or os.environ.get("BRIDGEWATCH_DB") or "bridgewatch.db"
+
+
+def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    from store.queries import Store
+
+    return Store(_db_path(args))
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+
+@command
+def cmd_refresh(args: argparse.Namespace) -> int:
+    from service.notify import after_refresh
+    from service.pipeline import Pipeline
+
+    config = _config(args)
+    sources = config.only(args.source) if args.source else None
+    store = _store(args)
+    pipeline = Pipeline(config, store)
+    total = len(args.source) if args.source else len(config.sources)
+    bar = _Progress(total) if sys.stderr.isatty() else None
+    report = pipeline.refresh(sources, progress=bar.step if bar else None)
+    if bar:
+        bar.done()
+    for failed in sorted(report.failed, key=lambda s: s.source_id):
+        print(f"failed: {failed.source_id}: {failed.error}", file=sys.stderr)
+    fetched = sum(s.documents for s in report.sources)
+    unchanged = sum(s.unchanged for s in report.sources)
+    print(
+        f"refreshed {len(report.sources)} sources in {report.elapsed_s:.1f}s: {fetched} documents "
+        f"({unchanged} unchanged), {sum(s.observations for s in report.sources)} figures read, "
+        f"{len(report.events)} new events, {len(report.failed)} failed"
+    )
+    if report.events and not args.no_notify:
+        for sent in after_refresh(config, store, report.events):
+            status = "sent" if sent.ok else f"FAILED: {sent.error}"
+            print(f"digest to {sent.subscriber} via {sent.channel}: {status}")
+    store.close()
+    return EXIT_SOURCES_FAILED if report.failed else EXIT_OK
+
+
+@command
+def cmd_digest(args: argparse.Namespace) -> int:
+    from service import digest as digests
+
+    config = _config(args)
+    store = _store(args)
+    if args.all:
+        events = store.events()
+    elif args.since:
+        events = store.events(since=args.since)
+    else:
+        last = store.last_digest()
+        events = store.events(after_id=(last or {}).get("last_event_id") or 0)
+    result = digests.build(store, config, events)
+    fmt = args.format or ("html" if args.out and args.out.endswith((".html", ".htm")) else "text")
+    body = result.html if fmt == "html" else result.text
+    if args.out:
+        Path(args.out).write_text(body, encoding="utf-8")
+        print(f"{result.subject} -> {args.out}")
+    else:
+        sys.stdout.write(body)
+    return EXIT_OK
+
+
+@command
+def cmd_status(args: argparse.Namespace) -> int:
+    config = _config(args)
+    store = _store(args)
+    rows = {r["id"]: r for r in store.sources()}
+    table = []
+    for source in config.sources.values():
+        row = rows.get(source.id, {})
+        state = "broken" if row.get("broken") else "failing" if row.get("consecutive_failures") else (
+            "ok" if row.get("last_success") else "never run")
+        table.append([source.id, source.kind, state, row.get("last_success") or "-",
+                      (row.get("last_error") or "")[:70]])
+    _print_table(["source", "kind", "state", "last success", "last error"], table)
+    counts = store.counts()
+    print("\n" + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"  ({store.path})")
+    return EXIT_OK
+
+
+@command
+def cmd_history(args: argparse.Namespace) -> int:
+    from service import humanize
+
+    config = _config(args)
+    if args.indicator not in config.indicators:
+        print(f"bridgewatch: unknown indicator {args.indicator!r} (see `bridgewatch indicators`)", file=sys.stderr)
+        return EXIT_ERROR
+    rows = _store(args).history(args.indicator)
+    if args.format == "json":
+        for row in rows:
+            print(json.dumps(row, ensure_ascii=False))
+    elif args.format == "csv":
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["period", "value"])
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        _print_table(
+            ["period", "value", "source", "status", "current", "first seen"],
+            [[r["period"], humanize.amount(r["value"], r["unit"]) + (f" [{r['variant']}]" if r["variant"] else ""),
+              r["source_id"], r["status"], "yes" if r["current"] else "", r["first_seen"]] for r in rows],
+        )
+        baselines = config.indicators[args.indicator].baselines
+        for b in baselines:
+            print(f"seed baseline {b.period}: {humanize.amount(b.value, b.unit)} (seed {b.seed} {b.ref})")
+    return EXIT_OK
+
+
+@command
+def cmd_indicators(args: argparse.Namespace) -> int:
+    from service import humanize
+
+    config = _config(args)
+    for ind in config.indicators.values():
+        record = {
+            "id": ind.id, "name": ind.name, "unit": ind.unit, "units": list(ind.units), "period": ind.period,
+            "kind": ind.kind,
+            "baselines": [{"period": b.period, "value": b.value, "unit": b.unit, "seed": b.seed, "ref": b.ref,
+                           "source": b.source, "note": b.note} for b in ind.baselines],
+        }
+        if args.json:
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            base = "; ".join(f"{b.period}: {humanize.amount(b.value, b.unit)}" for b in ind.baselines) or "-"
+            print(f"{ind.id:34} {ind.unit:8} {base}")
+    return EXIT_OK
+
+
+@command
+def cmd_sources(args: argparse.Namespace) -> int:
+    if args.kinds:
+        from scrapers.base import kinds
+
+        for kind, doc in kinds().items():
+            print(f"{kind:14} {doc}")
+        return EXIT_OK
+    config = _config(args)
+    for src in config.sources.values():
+        if args.json:
+            record = {"id": src.id, "name": src.name, "url": src.url, "kind": src.kind, "role": src.role,
+                      "schedule": src.schedule, "indicators": list(src.indicators)}
+            for key in ("selector", "pattern", "follow", "cites"):
+                if getattr(src, key):
+                    record[key] = getattr(src, key)
+            if src.mirrors:
+                record["mirrors"] = list(src.mirrors)
+            if src.also:
+                record["also"] = list(src.also)
+            print(json.dumps(record, ensure_ascii=False))
+        else:
+            print(f"{src.id:24} {src.kind:12} {src.role:8} {src.schedule:12} {src.url}")
+    return EXIT_OK
+
+
+@command
+def cmd_extract(args: argparse.Namespace) -> int:
+    from scrapers import load_all
+    from scrapers.base import EXTRACTORS, FOLLOWERS, Document, ExtractError, SourceSpec
+    from scrapers.sniff import sniff
+
+    load_all()
+    try:
+        body = sys.stdin.buffer.read() if args.path == "-" else Path(args.path).read_bytes()
+    except OSError as exc:
+        print(f"bridgewatch: cannot read {args.path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    published = None
+    if args.published:
+        try:
+            published = date.fromisoformat(args.published)
+        except ValueError:
+            print(f"bridgewatch: --published must be YYYY-MM-DD, got {args.published!r}", file=sys.stderr)
+            return EXIT_ERROR
+    if args.source:
+        spec = _config(args).only([args.source])[0].spec()
+    else:
+        spec = SourceSpec("extract", sniff(body, args.url or ""), args.url or "")
+    url = args.url or spec.url or (Path(args.path).resolve().as_uri() if args.path != "-" else "")
+    doc = Document(body, url, spec, "", published)
+    try:
+        observations = EXTRACTORS[spec.kind](doc)
+        links = FOLLOWERS[spec.kind](doc) if spec.kind in FOLLOWERS else []
+    except ExtractError as exc:
+        print(f"bridgewatch: {args.path}: cannot read as {spec.kind}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    for obs in observations:
+        print(obs.as_json())
+    for link in links:
+        print(f"# would follow: {link.url}" + (f"  ({link.title})" if link.title else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+@command
+def cmd_demo(args: argparse.Namespace) -> int:
+    from service.demo import run_demo
+
+    return run_demo(Path(args.out))
+
+
+# --- printing helpers ---------------------------------------------------------------------------
+
+
+def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
+    cells = [headers] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    for n, row in enumerate(cells):
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+class _Progress:
+    """A one-line progress bar on stderr, for people watching a refresh in a terminal."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.count, self.failed = max(total, 1), 0, 0
+
+    def step(self, report: Any) -> None:
+        self.count += 1
+        self.failed += not report.ok
+        filled = int(30 * self.count / self.total)
+        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.count}/{self.total} "
+                         f"{self.failed} failed  {report.source_id[:30]:30}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        sys.stderr.write("\r" + " " * 80 + "\r")

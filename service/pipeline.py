@@ -1,0 +1,336 @@
+"""One refresh: fetch -> extract -> observe -> diff, source by source.
+
+Network and parsing run in a thread pool (`collect`, no database access); everything a source
+produced is then written by the calling thread in one transaction (`record`), so a crash leaves
+each source either fully refreshed or untouched, and a failing source never stops the others.
+
+Unchanged content costs nothing beyond the request: a 304, an identical sha256 or an identical
+kind-specific fingerprint (an API's `lastupdated`) skips extraction and the links it would find.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+
+from scrapers import load_all
+from scrapers.base import EXTRACTORS, FINGERPRINTERS, FOLLOWERS, Document, ExtractError, Observation, SourceSpec
+from scrapers.fetch import Fetcher, FetchResult, Validators
+from service.config import Config, Source
+from service.diff import Differ
+from service.lease import Leases, source_lease
+from service.observe import observe
+from store.queries import Store, utcnow
+
+log = logging.getLogger("bridgewatch.refresh")
+MAX_FOLLOW_UPS = 30  # per source and refresh: a listing that suddenly links 10,000 pages is cut
+
+
+@dataclass(slots=True)
+class Fetched:
+    """One document of a source: what came back, and what was read from it if it changed."""
+
+    result: FetchResult
+    kind: str
+    fingerprint: str | None = None
+    unchanged: bool = False
+    observations: list[Observation] = field(default_factory=list)
+    error: str | None = None  # fetch or extraction error, worded for a person
+    superseded: bool = False  # a failed attempt that a mirror then answered
+
+
+@dataclass(slots=True)
+class SourceReport:
+    source_id: str
+    ok: bool
+    error: str | None = None
+    documents: int = 0
+    unchanged: int = 0
+    observations: int = 0
+    events: list[int] = field(default_factory=list)
+    elapsed_ms: float = 0.0
+
+
+@dataclass(slots=True)
+class RefreshReport:
+    started_at: str
+    sources: list[SourceReport] = field(default_factory=list)
+    elapsed_s: float = 0.0
+    skipped: dict[str, str] = field(default_factory=dict)  # source id -> why (its lease is held elsewhere)
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [s for s in self.sources if not s.ok]
+
+    @property
+    def events(self) -> list[int]:
+        return [e for s in self.sources for e in s.events]
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What the store knew before this refresh, loaded once so workers never touch the database."""
+
+    validators: dict[str, Validators]
+    fingerprints: dict[str, str | None]
+    observed_before: dict[str, int]
+    seen_urls: set[str]
+
+    @classmethod
+    def load(cls, store: Store) -> Snapshot:
+        rows = store.db.query(
+            "SELECT f.url, f.etag, f.last_modified, f.sha256, f.fingerprint, f.observations FROM fetches f "
+            "JOIN (SELECT url, max(id) AS id FROM fetches WHERE error IS NULL AND sha256 IS NOT NULL GROUP BY url) "
+            "last ON last.id = f.id"
+        )
+        validators, fingerprints, observed = {}, {}, {}
+        for r in rows:
+            validators[r["url"]] = Validators(r["etag"], r["last_modified"], r["sha256"])
+            fingerprints[r["url"]] = r["fingerprint"]
+            observed[r["url"]] = r["observations"]
+        seen = {r["url"] for r in store.db.query("SELECT DISTINCT url FROM fetches WHERE error IS NULL")}
+        return cls(validators, fingerprints, observed, seen)
+
+
+def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetched]:
+    """Fetch and read every document of `source`. Pure of the database; never raises."""
+    spec = source.spec()
+    out: list[Fetched] = []
+    for primary in (source.url, *source.also):
+        fetched = _fetch_with_mirrors(primary, source.mirrors if primary == source.url else (), fetcher, snapshot)
+        out += fetched
+        last = fetched[-1]
+        last.kind = source.kind
+        if last.error:
+            continue
+        _read(last, spec, source.kind, snapshot, None)
+        follow = FOLLOWERS.get(source.kind)
+        if follow is None or last.error or last.unchanged:
+            continue
+        try:
+            links = follow(Document(last.result.body or b"", last.result.final_url, spec, last.result.content_type))
+        except ExtractError as exc:
+            last.error = f"reading links: {exc}"
+            continue
+        links = [link for link in links if not (link.once and link.url in snapshot.seen_urls)][:MAX_FOLLOW_UPS]
+        for link in links:
+            result = fetcher.get(link.url, None if link.once else snapshot.validators.get(link.url))
+            item = Fetched(result, link.kind, error=result.error)
+            out.append(item)
+            if not item.error:
+                _read(item, spec, link.kind, snapshot, link.published)
+    return out
+
+
+def _fetch_with_mirrors(url: str, mirrors: Iterable[str], fetcher: Fetcher, snapshot: Snapshot) -> list[Fetched]:
+    attempts: list[Fetched] = []
+    for candidate in (url, *mirrors):
+        result = fetcher.get(candidate, snapshot.validators.get(candidate))
+        if result.ok:
+            for failed in attempts:
+                failed.superseded = True
+        attempts.append(Fetched(result, "", error=result.error))
+        if result.ok:
+            break
+    return attempts
+
+
+def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, published: date | None) -> None:
+    """Extract from a fetched body unless it is the same content as last time."""
+    result = item.result
+    item.kind = kind
+    if result.not_modified:
+        item.unchanged = True
+        return
+    previous = snapshot.validators.get(result.url)
+    fingerprint_fn = FINGERPRINTERS.get(kind)
+    item.fingerprint = fingerprint_fn(result.body or b"") if fingerprint_fn else None
+    if previous is not None and (
+        previous.sha256 == result.sha256
+        or (item.fingerprint is not None and item.fingerprint == snapshot.fingerprints.get(result.url))
+    ):
+        item.unchanged = True
+        return
+    extract = EXTRACTORS.get(kind)
+    if extract is None:
+        item.error = f"no extractor for kind {kind!r}"
+        return
+    try:
+        doc = Document(result.body or b"", result.final_url, replace(spec, kind=kind), result.content_type, published)
+        item.observations = extract(doc)
+    except ExtractError as exc:
+        item.error = f"layout changed or unreadable: {exc}"
+    except Exception as exc:  # a bug in one extractor must not take down the refresh
+        log.exception("extractor %s crashed on %s", kind, result.url)
+        item.error = f"extractor {kind} failed: {type(exc).__name__}: {exc}"
+
+
+class Pipeline:
+    """Refreshes sources of a Config into a Store. The only writer of observations and events."""
+
+    def __init__(self, config: Config, store: Store, fetcher: Fetcher | None = None,
+                 today: Callable[[], date] | None = None) -> None:
+        load_all()
+        self.config = config
+        self.store = store
+        s = config.settings
+        self.fetcher = fetcher or Fetcher(
+            connect_timeout=s.connect_timeout, read_timeout=s.read_timeout, max_bytes=s.max_bytes,
+            retries=s.retries, pool_size=max(s.workers, 2), respect_robots=s.respect_robots, user_agent=s.user_agent,
+        )
+        self.differ = Differ(store, config)
+        self.leases = Leases(store.db)
+        self.today = today or (lambda: datetime.now(UTC).date())
+
+    def refresh(self, sources: Iterable[Source] | None = None,
+                progress: Callable[[SourceReport], None] | None = None) -> RefreshReport:
+        """Refresh `sources` (default: all), writing each one as it completes.
+
+        Each source is refreshed under its lease; one whose lease another process holds is skipped
+        (reported in `skipped`, not as a failure), and so is one whose lease was lost meanwhile.
+        """
+        report = RefreshReport(started_at=utcnow())
+        chosen = []
+        for src in self.config.sources.values() if sources is None else sources:
+            if self.leases.acquire(source_lease(src.id)):
+                chosen.append(src)
+            else:
+                holder = self.leases.holder(source_lease(src.id))
+                report.skipped[src.id] = holder.describe() if holder else "lease busy"
+                log.info("skipping %s: its refresh is %s", src.id, report.skipped[src.id])
+        started = time.perf_counter()
+        try:
+            snapshot = Snapshot.load(self.store)
+            today = self.today()
+            workers = max(1, min(self.config.settings.workers, len(chosen)))
+            with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
+                pending = {pool.submit(self._timed_collect, src, snapshot): src for src in chosen}
+                while pending:
+                    done, _ = wait(pending, timeout=self.leases.ttl / 3, return_when=FIRST_COMPLETED)
+                    self.leases.renew_due()
+                    for future in done:
+                        source = pending.pop(future)
+                        fetched, elapsed = future.result()
+                        if not self.leases.holds(source_lease(source.id)):
+                            log.warning("refresh of %s abandoned or its lease lost: results discarded", source.id)
+                            report.skipped[source.id] = "lease lost before writing"
+                            continue
+                        source_report = self.record(source, fetched, today)
+                        self.leases.release(source_lease(source.id))
+                        source_report.elapsed_ms = elapsed
+                        report.sources.append(source_report)
+                        if progress:
+                            progress(source_report)
+        finally:
+            self.leases.release_all()
+        report.elapsed_s = time.perf_counter() - started
+        return report
+
+    def _timed_collect(self, source: Source, snapshot: Snapshot) -> tuple[list[Fetched], float]:
+        started = time.perf_counter()
+        try:
+            fetched = collect(source, self.fetcher, snapshot)
+        except Exception as exc:  # defensive: collect is written not to raise
+            log.exception("collecting %s failed", source.id)
+            empty = FetchResult(source.url, source.url, None, None, "", None, None, None, 0.0, str(exc))
+            fetched = [Fetched(empty, source.kind, error=f"internal error: {type(exc).__name__}: {exc}")]
+        return fetched, (time.perf_counter() - started) * 1000
+
+    def record(self, source: Source, fetched: list[Fetched], today: date) -> SourceReport:
+        """Write one source's fetches, observations and events in a single transaction."""
+        now = utcnow()
+        report = SourceReport(source.id, ok=True, documents=len(fetched))
+        with self.store.transaction():
+            self.store.ensure_source(source.id, source.kind, source.url, source.role)
+            state = self.store.source_state(source.id) or {}
+            changes = []
+            for item in fetched:
+                fetch_id = self._record_fetch(source, item, now)
+                report.unchanged += item.unchanged
+                if item.observations:
+                    self.store.set_fetch_observations(fetch_id, len(item.observations))
+                    changes += observe(self.store, source.id, fetch_id, item.result.final_url, item.observations,
+                                       dict(self.config.indicators), self.config.settings, today, now)
+                report.observations += len(item.observations)
+            report.events += self.differ.events_for(source, changes, backfill=not state.get("last_success"))
+            error = self._source_error(source, fetched)
+            if source.role == "cited":
+                report.events += self._citation_events(source, fetched, changes, state)
+            report.events += self._health(source, state, error, fetched, now)
+        report.ok = error is None
+        report.error = error
+        return report
+
+    def _record_fetch(self, source: Source, item: Fetched, now: str) -> int:
+        r = item.result
+        if r.body is not None and r.sha256:
+            self.store.save_document(r.sha256, r.body, r.content_type)
+        return self.store.record_fetch(
+            source_id=source.id, url=r.url, final_url=r.final_url, started_at=now, status=r.status,
+            etag=r.etag, last_modified=r.last_modified, sha256=r.sha256 if not item.error else None,
+            fingerprint=item.fingerprint, bytes=len(r.body) if r.body is not None else None,
+            elapsed_ms=round(r.elapsed_ms, 1), not_modified=int(r.not_modified), unchanged=int(item.unchanged),
+            error=item.error,
+        )
+
+    def _source_error(self, source: Source, fetched: list[Fetched]) -> str | None:
+        """Why this refresh of `source` counts as a failure, or None."""
+        errors = [f"{f.result.url}: {f.error}" for f in fetched if f.error and not f.superseded]
+        if errors:
+            return "; ".join(errors)[:1000]
+        primary = [f for f in fetched if f.kind == source.kind and not f.unchanged and not f.error]
+        for item in primary:
+            # Nothing read where something was: the layout changed under us.
+            if not item.observations and self._observed_before(item.result.url) and source.kind != "feed":
+                return f"{item.result.url}: nothing extracted where figures were read before (layout changed?)"
+        return None
+
+    def _observed_before(self, url: str) -> bool:
+        row = self.store.last_good_fetch(url)
+        return bool(row and row["observations"])
+
+    def _citation_events(self, source: Source, fetched: list[Fetched], changes, state) -> list[int]:  # type: ignore[no-untyped-def]
+        first = next((f for f in fetched if not f.superseded), None)
+        if first is None:
+            return []
+        r = first.result
+        if r.status in (404, 410):
+            return self.differ.source_event("citation_changed", source, f"gone|{r.status}",
+                                            {"change": "gone", "status": r.status})
+        if r.ok and r.moved:
+            return self.differ.source_event("citation_changed", source, f"moved|{r.final_url}",
+                                            {"change": "moved", "moved_to": r.final_url})
+        if first.error or first.unchanged:
+            return []
+        return self.differ.check_citations(source, changes, fetch_ok_before=bool(state.get("last_success")))
+
+    def _health(self, source: Source, state: dict, error: str | None, fetched: list[Fetched], now: str) -> list[int]:  # type: ignore[type-arg]
+        failures = int(state.get("consecutive_failures") or 0)
+        broken = bool(state.get("broken"))
+        threshold = self.config.settings.broken_after
+        events: list[int] = []
+        if error:
+            failures += 1
+            fields = {"last_attempt": now, "consecutive_failures": failures, "last_error": error}
+            if failures >= threshold and not broken:
+                fields["broken"] = 1
+                events += self.differ.source_event("source_broken", source, f"since|{state.get('last_success')}|{now}",
+                                                   {"error": error, "failures": failures})
+            self.store.update_source(source.id, **fields)
+            return events
+        fields = {"last_attempt": now, "last_success": now, "consecutive_failures": 0, "broken": 0, "last_error": None}
+        if any(f.observations for f in fetched):
+            fields["last_new_data"] = now
+        if broken:
+            events += self.differ.source_event("source_recovered", source, f"at|{now}",
+                                               {"after_failures": failures})
+        else:
+            self.store.db.execute(
+                "UPDATE observations SET last_seen = ? WHERE source_id = ? AND current = 1", [now, source.id]
+            )
+        self.store.update_source(source.id, **fields)
+        return events

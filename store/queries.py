@@ -1,0 +1,232 @@
+"""The queries bridgewatch runs, as methods of `Store`: the pipeline writes, everything else reads.
+
+The store knows nothing of fetching or diffing; it keeps facts (fetches, documents, observations)
+and what was derived from them (events, digests) with their provenance.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from store.schema import connect, write_transaction
+
+
+def utcnow() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObservation:
+    id: int
+    indicator: str
+    period: str
+    value: float
+    unit: str
+    variant: str
+    source_id: str
+    status: str
+    url: str | None
+    evidence: str | None
+    first_seen: str
+    last_seen: str
+    current: bool
+
+
+class Store:
+    """A bridgewatch database. `Store("bw.db")` creates and migrates it as needed."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = str(path)
+        self.db: sqlite_utils.Database = connect(path)
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """One atomic unit of work (a source's refresh): all of it lands or none of it does."""
+        with write_transaction(self.db):
+            yield self
+
+    def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
+        return next(self.db.query(sql, params), None)
+
+    # --- sources --------------------------------------------------------------------------------
+
+    def ensure_source(self, source_id: str, kind: str, url: str, role: str) -> None:
+        self.db.execute(
+            "INSERT INTO sources (id, kind, url, role) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, url = excluded.url, role = excluded.role",
+            [source_id, kind, url, role],
+        )
+
+    def source_state(self, source_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM sources WHERE id = ?", [source_id])
+
+    def update_source(self, source_id: str, **fields: Any) -> None:
+        if fields:
+            assignments = ", ".join(f"{k} = :{k}" for k in fields)
+            self.db.execute(f"UPDATE sources SET {assignments} WHERE id = :id", {**fields, "id": source_id})
+
+    def sources(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sources ORDER BY id"))
+
+    # --- fetches and documents ------------------------------------------------------------------
+
+    def last_good_fetch(self, url: str) -> dict[str, Any] | None:
+        """The latest fetch of `url` that got a body or a 304: what makes the next GET conditional."""
+        return self._one(
+            "SELECT etag, last_modified, sha256, fingerprint, observations FROM fetches "
+            "WHERE url = ? AND error IS NULL AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
+            [url],
+        )
+
+    def url_seen(self, url: str) -> bool:
+        return self._one("SELECT 1 AS seen FROM fetches WHERE url = ? AND error IS NULL LIMIT 1", [url]) is not None
+
+    def save_document(self, sha256: str, body: bytes, content_type: str) -> None:
+        self.db.execute(
+            "INSERT OR IGNORE INTO documents (sha256, content_type, bytes, body, first_seen) VALUES (?, ?, ?, ?, ?)",
+            [sha256, content_type, len(body), zlib.compress(body, 6), utcnow()],
+        )
+
+    def document(self, sha256: str) -> bytes | None:
+        row = self._one("SELECT body FROM documents WHERE sha256 = ?", [sha256])
+        return zlib.decompress(row["body"]) if row else None
+
+    def record_fetch(self, **fields: Any) -> int:
+        cursor = self.db.execute(
+            f"INSERT INTO fetches ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+            list(fields.values()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def set_fetch_observations(self, fetch_id: int, count: int) -> None:
+        self.db.execute("UPDATE fetches SET observations = ? WHERE id = ?", [count, fetch_id])
+
+    # --- observations ---------------------------------------------------------------------------
+
+    def current_observations(self, indicator: str, period: str | None = None) -> list[StoredObservation]:
+        """The values each source currently states for an indicator (optionally one period)."""
+        sql = "SELECT * FROM observations WHERE indicator = ? AND current = 1"
+        params: list[Any] = [indicator]
+        if period is not None:
+            sql += " AND period = ?"
+            params.append(period)
+        return [_observation(r) for r in self.db.query(sql + " ORDER BY period, id", params)]
+
+    def find_observation(
+        self, source_id: str, indicator: str, period: str, unit: str, variant: str, value: float
+    ) -> dict[str, Any] | None:
+        return self._one(
+            "SELECT * FROM observations WHERE source_id = ? AND indicator = ? AND period = ? AND unit = ? "
+            "AND variant = ? AND value = ?",
+            [source_id, indicator, period, unit, variant, value],
+        )
+
+    def insert_observation(self, **fields: Any) -> int:
+        if isinstance(fields.get("meta"), dict):
+            fields["meta"] = json.dumps(fields["meta"], ensure_ascii=False) if fields["meta"] else None
+        cursor = self.db.execute(
+            f"INSERT INTO observations ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+            list(fields.values()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def touch_observation(self, obs_id: int, fetch_id: int, seen: str) -> None:
+        self.db.execute(
+            "UPDATE observations SET last_seen = ?, fetch_id = ?, current = 1 WHERE id = ?", [seen, fetch_id, obs_id]
+        )
+
+    def retire_observations(
+        self, source_id: str, indicator: str, period: str, unit: str, variant: str, keep: int
+    ) -> None:
+        """Mark a source's earlier values for the same figure as no longer current (a revision)."""
+        self.db.execute(
+            "UPDATE observations SET current = 0 WHERE source_id = ? AND indicator = ? AND period = ? "
+            "AND unit = ? AND variant = ? AND id != ? AND current = 1",
+            [source_id, indicator, period, unit, variant, keep],
+        )
+
+    def history(self, indicator: str) -> list[dict[str, Any]]:
+        return list(
+            self.db.query(
+                "SELECT period, value, unit, variant, source_id, status, current, first_seen, last_seen, url, evidence "
+                "FROM observations WHERE indicator = ? ORDER BY period, first_seen, id",
+                [indicator],
+            )
+        )
+
+    # --- events and digests ---------------------------------------------------------------------
+
+    def add_event(self, **fields: Any) -> int | None:
+        """Insert an event unless one with the same dedupe_key exists; returns its id or None."""
+        if isinstance(fields.get("detail"), dict):
+            fields["detail"] = json.dumps(fields["detail"], ensure_ascii=False, sort_keys=True)
+        fields.setdefault("created_at", utcnow())
+        cursor = self.db.execute(
+            f"INSERT OR IGNORE INTO events ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+            list(fields.values()),
+        )
+        return int(cursor.lastrowid) if cursor.rowcount else None
+
+    def events(self, after_id: int = 0, since: str | None = None, limit: int | None = None) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM events WHERE id > ?"
+        params: list[Any] = [after_id]
+        if since:
+            sql += " AND created_at >= ?"
+            params.append(since)
+        sql += " ORDER BY id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        rows = list(self.db.query(sql, params))
+        for row in rows:
+            row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
+        return rows
+
+    def recent_events(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = list(self.db.query("SELECT * FROM events ORDER BY id DESC LIMIT ?", [limit]))
+        for row in rows:
+            row["detail"] = json.loads(row["detail"]) if row["detail"] else {}
+        return rows
+
+    def last_digest(self) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM digests ORDER BY id DESC LIMIT 1")
+
+    def save_digest(self, **fields: Any) -> int:
+        cursor = self.db.execute(
+            f"INSERT INTO digests ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+            list(fields.values()),
+        )
+        return int(cursor.lastrowid or 0)
+
+    def counts(self) -> dict[str, int]:
+        tables = ("sources", "fetches", "documents", "observations", "events", "digests")
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}
+
+
+def _observation(row: dict[str, Any]) -> StoredObservation:
+    return StoredObservation(
+        id=row["id"],
+        indicator=row["indicator"],
+        period=row["period"],
+        value=row["value"],
+        unit=row["unit"],
+        variant=row["variant"],
+        source_id=row["source_id"],
+        status=row["status"],
+        url=row["url"],
+        evidence=row["evidence"],
+        first_seen=row["first_seen"],
+        last_seen=row["last_seen"],
+        current=bool(row["current"]),
+    )

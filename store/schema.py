@@ -1,0 +1,185 @@
+"""Tables, indexes and forward-only migrations, versioned with SQLite's `user_version`.
+
+A migration is a SQL script appended to MIGRATIONS; never edit one that has shipped. Opening a
+database applies whatever it lacks, inside one transaction, so a crash mid-migration leaves the
+previous version intact.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlite_utils
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: snapshots with provenance, events, digests
+    """
+    CREATE TABLE sources (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        url TEXT NOT NULL,
+        role TEXT NOT NULL,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_new_data TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        broken INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT,
+        last_observed INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE documents (
+        sha256 TEXT PRIMARY KEY,
+        content_type TEXT,
+        bytes INTEGER NOT NULL,
+        body BLOB NOT NULL,  -- zlib-compressed; stored once however often it is fetched
+        first_seen TEXT NOT NULL
+    );
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY,
+        source_id TEXT NOT NULL REFERENCES sources(id),
+        url TEXT NOT NULL,
+        final_url TEXT,
+        started_at TEXT NOT NULL,
+        status INTEGER,
+        etag TEXT,
+        last_modified TEXT,
+        sha256 TEXT REFERENCES documents(sha256),
+        fingerprint TEXT,
+        bytes INTEGER,
+        elapsed_ms REAL,
+        not_modified INTEGER NOT NULL DEFAULT 0,
+        unchanged INTEGER NOT NULL DEFAULT 0,
+        observations INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX fetches_by_url ON fetches(url, id);
+    CREATE INDEX fetches_by_source ON fetches(source_id, id);
+    CREATE TABLE observations (
+        id INTEGER PRIMARY KEY,
+        indicator TEXT NOT NULL,
+        period TEXT NOT NULL,
+        value REAL NOT NULL,
+        unit TEXT NOT NULL,
+        variant TEXT NOT NULL DEFAULT '',
+        source_id TEXT NOT NULL REFERENCES sources(id),
+        fetch_id INTEGER REFERENCES fetches(id),
+        url TEXT,
+        evidence TEXT,
+        confidence REAL,
+        status TEXT NOT NULL CHECK (status IN ('ok', 'suspect')),
+        reason TEXT,
+        meta TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        current INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE UNIQUE INDEX observations_identity
+        ON observations(source_id, indicator, period, unit, variant, value);
+    CREATE INDEX observations_by_indicator ON observations(indicator, period, current);
+    CREATE TABLE events (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        indicator TEXT,
+        period TEXT,
+        unit TEXT,
+        variant TEXT,
+        source_id TEXT,
+        old_value REAL,
+        new_value REAL,
+        baseline_value REAL,
+        observation_id INTEGER REFERENCES observations(id),
+        detail TEXT,
+        created_at TEXT NOT NULL,
+        dedupe_key TEXT NOT NULL UNIQUE  -- nothing is alerted twice
+    );
+    CREATE INDEX events_by_indicator ON events(indicator, period);
+    CREATE TABLE digests (
+        id INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        first_event_id INTEGER,
+        last_event_id INTEGER,
+        events INTEGER NOT NULL,
+        subject TEXT NOT NULL,
+        text TEXT NOT NULL,
+        html TEXT NOT NULL
+    );
+    """,
+    # 2: leases, so the daemon and a one-off refresh never refresh the same source at once
+    """
+    CREATE TABLE leases (
+        name TEXT PRIMARY KEY,  -- "source:<id>", or "daemon:<owner>" for the daemon's heartbeat
+        owner TEXT NOT NULL,    -- host:pid:token of the holder
+        host TEXT NOT NULL,
+        pid INTEGER NOT NULL,
+        acquired_at REAL NOT NULL,  -- unix seconds
+        expires_at REAL NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: str | Path) -> sqlite_utils.Database:
+    """Open (creating if need be) and migrate the database at `path`."""
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    db = sqlite_utils.Database(conn)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA busy_timeout = 30000")
+    if str(path) != ":memory:":
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    migrate(db)
+    return db
+
+
+def migrate(db: sqlite_utils.Database) -> int:
+    """Apply missing migrations in one transaction; returns the resulting version."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > SCHEMA_VERSION:
+        raise RuntimeError(
+            f"database schema version {current} is newer than this bridgewatch ({SCHEMA_VERSION}); upgrade bridgewatch"
+        )
+    if current == SCHEMA_VERSION:
+        return current
+    with write_transaction(db):
+        # re-read under the write lock: another process may have migrated meanwhile
+        current = db.execute("PRAGMA user_version").fetchone()[0]
+        for version in range(current, SCHEMA_VERSION):
+            for statement in _statements(MIGRATIONS[version]):
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    return SCHEMA_VERSION
+
+
+@contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """BEGIN IMMEDIATE ... COMMIT: take the write lock up front, so two processes (the daemon and a
+    one-off refresh) queue on busy_timeout instead of deadlocking on a read-then-write upgrade."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    out, buf = [], []
+    for line in script.splitlines():
+        buf.append(line.split("--", 1)[0])
+        candidate = "\n".join(buf).strip()
+        if candidate.endswith(";") and sqlite3.complete_statement(candidate):
+            out.append(candidate)
+            buf = []
+    tail = "\n".join(buf).strip()
+    if tail:
+        out.append(tail)
+    return out
