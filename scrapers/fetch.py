@@ -124,8 +124,10 @@ class Fetcher:
     def close(self) -> None:
         self.session.close()
 
-    def get(self, url: str, validators: Validators | None = None) -> FetchResult:
-        """GET `url`; never raises for network or HTTP trouble: the result carries the error."""
+    def get(self, url: str, validators: Validators | None = None, max_bytes: int | None = None) -> FetchResult:
+        """GET `url`; never raises for network or HTTP trouble: the result carries the error.
+
+        `max_bytes` overrides the size cap for one source that is known to be large (bulk files)."""
         started = time.perf_counter()
 
         def failed(error: str, status: int | None = None, final_url: str = url) -> FetchResult:
@@ -156,7 +158,7 @@ class Fetcher:
                 if response.status_code >= 400:
                     reason = f"HTTP {response.status_code} {response.reason or ''}".strip()
                     return failed(reason, response.status_code, final_url)
-                body = self._read_capped(response, started)
+                body = self._read_capped(response, started, max_bytes or self.max_bytes)
         except _TooLarge as exc:
             return failed(str(exc))
         except requests.exceptions.RetryError as exc:
@@ -180,15 +182,15 @@ class Fetcher:
             elapsed,
         )
 
-    def _read_capped(self, response: requests.Response, started: float) -> bytes:
+    def _read_capped(self, response: requests.Response, started: float, cap: int) -> bytes:
         declared = response.headers.get("Content-Length")
-        if declared and declared.isdigit() and int(declared) > self.max_bytes:
-            raise _TooLarge(f"body of {int(declared)} bytes exceeds the {self.max_bytes}-byte cap")
+        if declared and declared.isdigit() and int(declared) > cap:
+            raise _TooLarge(f"body of {int(declared)} bytes exceeds the {cap}-byte cap")
         chunks, size = [], 0
         for chunk in response.iter_content(chunk_size=65536):
             size += len(chunk)
-            if size > self.max_bytes:
-                raise _TooLarge(f"body exceeds the {self.max_bytes}-byte cap")
+            if size > cap:
+                raise _TooLarge(f"body exceeds the {cap}-byte cap")
             if time.perf_counter() - started > self.deadline:
                 raise requests.exceptions.Timeout()
             chunks.append(chunk)
@@ -224,7 +226,7 @@ class Fetcher:
             response = self.session.get(f"{origin}/robots.txt", timeout=self.timeout, stream=True)
             with response:
                 status = response.status_code
-                raw = self._read_capped(response, time.perf_counter()) if status == 200 else b""
+                raw = self._read_capped(response, time.perf_counter(), 512 * 1024) if status == 200 else b""
                 text = raw.decode("utf-8", "replace")
         except requests.exceptions.ConnectionError as exc:
             return f"connection failed: {_reason(exc)}"

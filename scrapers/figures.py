@@ -785,6 +785,17 @@ class _Context:
     period: Period | None = None
     year: Period | None = None
     country: str | None = None
+    # Sentences skimmed since `family` was set (no figure in them), most recent last: their subject
+    # is looked up only if a later sentence needs it (see `_resolved`).
+    pending: tuple[str, ...] = ()
+
+
+# Only a sentence with a digit or a number word can state a figure; the others are skimmed.
+FIGURE_HINT_RE = re.compile(
+    r"\d|\b(?:" + "|".join([*_COUNT_WORDS, *_ORDINAL_WORDS, "hundred", "thousand", "million", "billion",
+                            "trillion", "lakh", "crore", "dozen"]) + r")\b",
+    re.I,
+)
 
 
 # A Canadian government page writes Canadian dollars as a bare "$".
@@ -831,7 +842,10 @@ def read_figures(
     doc = _Doc(text, published)
     context = _Context()
     for sentence in split_sentences(text):
-        context = _read_sentence(sentence, doc, context)
+        if FIGURE_HINT_RE.search(sentence):
+            context = _read_sentence(sentence, doc, _resolved(context))
+        else:
+            context = _skim_sentence(sentence, doc, context)
     wanted = set(indicators) if indicators is not None else None
     results = [o for o in doc.results.values() if wanted is None or o.indicator in wanted]
     return sorted(results, key=lambda o: (o.indicator, o.period, o.value))
@@ -958,6 +972,27 @@ def _read_sentence(text: str, doc: _Doc, context: _Context) -> _Context:
     for reader in (_read_counts, _read_ranks, _read_shares):
         reader(s)
     return _next_context(s, families)
+
+
+def _skim_sentence(text: str, doc: _Doc, context: _Context) -> _Context:
+    """The context a sentence without figures leaves: what _next_context gives, except that its
+    subject (the costly topic search) is deferred until a sentence with a figure asks for it."""
+    s = _Sentence(text, doc, context, find_periods(text, doc.published), [], split_clauses(text), [], [])
+    after = _next_context(s, [])
+    return replace(after, pending=(*context.pending, text))
+
+
+def _resolved(context: _Context) -> _Context:
+    """`context` with the subject of its skimmed sentences looked up: the latest one that names one."""
+    if not context.pending:
+        return context
+    family = context.family
+    for text in reversed(context.pending):
+        topics = find_topics(text)
+        if topics:
+            family = topics[-1].family
+            break
+    return replace(context, family=family, pending=())
 
 
 def _next_context(s: _Sentence, families: list[str]) -> _Context:

@@ -1,0 +1,98 @@
+"""The fetcher: conditional GET, retries, caps, robots.txt, timeouts — over real loopback sockets,
+plus `responses` where a unit test needs a server behaviour loopback cannot easily give."""
+
+from __future__ import annotations
+
+import responses
+
+from scrapers.fetch import Fetcher, Validators
+
+
+def fetcher(**kwargs: object) -> Fetcher:
+    options = {"connect_timeout": 2.0, "read_timeout": 2.0, "retries": 2, "backoff": 0.01}
+    options.update(kwargs)
+    return Fetcher(**options)  # type: ignore[arg-type]
+
+
+def test_get_returns_body_hash_and_validators(server):
+    url = server.add("/page", "<p>hello</p>")
+    result = fetcher().get(url)
+    assert result.ok and result.status == 200
+    assert result.body == b"<p>hello</p>"
+    assert result.etag and result.sha256 and len(result.sha256) == 64
+    assert "bridgewatch/" in server.requests[-1][1]["User-Agent"]
+
+
+def test_conditional_get_answers_304_without_body(server):
+    url = server.add("/page", "<p>hello</p>")
+    f = fetcher()
+    first = f.get(url)
+    second = f.get(url, Validators(first.etag, first.last_modified, first.sha256))
+    assert second.not_modified and second.ok
+    assert second.body is None
+    assert second.sha256 == first.sha256
+    assert server.requests[-1][1]["If-None-Match"] == first.etag
+
+
+def test_retries_5xx_then_succeeds(server):
+    url = server.add("/flaky", "ok", fail_times=2)
+    result = fetcher(retries=2).get(url)
+    assert result.ok and result.body == b"ok"
+    assert [p for p, _ in server.requests].count("/flaky") == 3
+
+
+def test_gives_up_after_retries_with_a_clear_error(server):
+    url = server.add("/down", "never", fail_times=10)
+    result = fetcher(retries=1).get(url)
+    assert not result.ok
+    assert "503" in result.error or "retries" in result.error
+
+
+def test_http_error_is_reported_not_raised(server):
+    result = fetcher().get(server.url("/missing"))
+    assert not result.ok and result.status == 404
+    assert result.error.startswith("HTTP 404")
+
+
+def test_body_cap_cuts_runaway_downloads(server):
+    url = server.add("/big", b"x" * 5000)
+    result = fetcher(max_bytes=1000).get(url)
+    assert not result.ok and "cap" in result.error
+
+
+def test_read_timeout_is_an_error_not_a_hang(server):
+    url = server.add("/slow", "late", delay=1.5)
+    result = fetcher(read_timeout=0.3, retries=0).get(url)
+    assert not result.ok and "timed out" in result.error
+
+
+def test_robots_disallow_is_respected(server):
+    url = server.add("/private/report.html", "secret")
+    result = fetcher().get(url)
+    assert not result.ok and "robots.txt" in result.error
+    assert "/private/report.html" not in [p for p, _ in server.requests]
+    assert fetcher(respect_robots=False).get(url).ok
+
+
+def test_unreachable_host_fails_fast_and_plainly():
+    result = fetcher(retries=0).get("http://127.0.0.1:9/nothing-listens-here")
+    assert not result.ok
+    assert "connection" in result.error and "Traceback" not in result.error
+
+
+def test_redirect_to_another_page_counts_as_moved(server):
+    target = server.add("/new-home", "moved here")
+    server.add("/old", "", status=301, headers={"Location": target})
+    result = fetcher().get(server.url("/old"))
+    assert result.ok and result.moved and result.final_url == target
+
+
+@responses.activate
+def test_retry_after_header_is_honoured_and_capped():
+    url = "https://stats.example.org/data.json"
+    responses.add(responses.GET, "https://stats.example.org/robots.txt", status=404)
+    responses.add(responses.GET, url, status=429, headers={"Retry-After": "0"})
+    responses.add(responses.GET, url, body=b"[1]", status=200)
+    result = fetcher().get(url)
+    assert result.ok and result.body == b"[1]"
+    assert len([c for c in responses.calls if c.request.url == url]) == 2
