@@ -20,7 +20,9 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
 bench: $(VENV)/.installed
+	$(PY) -m pip install -q urlwatch  # the baseline, not a dependency
 	$(PY) bench/refresh_1000.py
+	$(PY) bench/figures_accuracy.py --quiet
 
 clean:
 	rm -rf demo build *.egg-info

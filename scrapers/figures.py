@@ -1337,6 +1337,7 @@ DIASPORA_RES = (
         r"Pakistani[- ]Canadians|people\s+of\s+Pakistani\s+(?:origin|descent))"
     ),
     re.compile(rf"Pakistani[- ]Canadian\s+(?:community|diaspora)\s+of\s+{COUNT}"),
+    re.compile(rf"{COUNT}\s+Canadians\s+(?:have|claim|report)\s+Pakistani\s+(?:origins?|roots|heritage|ancestry)"),
 )
 PCT = r"(?P<p>\d+(?:\.\d+)?)\s*(?:%|pc\b|per\s?cent\b|percent\b)"
 COST_RE = re.compile(
@@ -1440,7 +1441,10 @@ def _read_counts(s: _Sentence) -> None:
             value = _count(m)
             if indicator == "pk_it_professionals" and value < 1000:
                 continue
-            year, cost = _year_period(s, m.start(), fallback_to_published=True)
+            if indicator == "ca_pakistani_origin_population":
+                year, cost = "stated", 0.0  # a standing figure, as the page states it, with no year of its own
+            else:
+                year, cost = _year_period(s, m.start(), fallback_to_published=True)
             _emit_simple(s, indicator, value, "count", m, year, cost, _qualifier(m))
 
 

@@ -24,7 +24,10 @@ from scrapers.figures import read_figures
 # Elements whose text is never the article's.
 _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form", "svg", "iframe")
 _BLOCKS = frozenset(
-    ["p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table", "section", "article", "blockquote", "figcaption", "dd", "dt", "pre", "main", "title"]
+    [
+        "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
+        "tr", "table", "section", "article", "blockquote", "figcaption", "dd", "dt", "pre", "main", "title",
+    ]
 )
 _MAX_TEXT = 200_000  # characters: scraped text is untrusted, and figures live near the top anyway
 _DATE_META = (

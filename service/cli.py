@@ -13,6 +13,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -50,9 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--since", help="events created at or after this ISO date/time (default: since the last digest)")
     p.add_argument("--all", action="store_true", help="every event ever recorded")
     p.add_argument("--out", help="write to FILE (.html for HTML, else text) instead of stdout")
-    p.add_argument("--format", choices=("text", "html"), help="output format (default from --out, else text)")
+    p.add_argument("--format", choices=("text", "html", "markdown", "json"),
+                   help="output format (default from --out's extension, else text)")
 
     sub.add_parser("status", help="sources, their health and the database's contents")
+
+    p = sub.add_parser("notify-test", help="send a test message to a channel URL and say why it failed")
+    p.add_argument("url", help="a channel: mailto://, json://, slack://, ntfy://, … (Apprise syntax)")
+
+    p = sub.add_parser("outbox", help="digests waiting, sent or given up (dead), by channel")
+    p.add_argument("--retry", metavar="ID", help="send this row again (dead or waiting)")
+    p.add_argument("--retry-dead", action="store_true", help="send every dead row again")
+    p.add_argument("--all", action="store_true", help="include sent rows")
+
+    p = sub.add_parser("feed", help="an Atom feed of recent events")
+    p.add_argument("--out", help="write to FILE instead of stdout")
+    p.add_argument("--limit", type=int, default=50, help="how many events (default: 50)")
 
     p = sub.add_parser("history", help="every stored value of one indicator")
     p.add_argument("indicator")
@@ -73,6 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("demo", help="run the whole pipeline offline against recorded sources")
     p.add_argument("--out", default="demo", help="folder for the database and digests (default: demo)")
+
+    p = sub.add_parser("run", help="the daemon: refresh on schedule, serve /healthz /metrics /feed.atom /")
+    p.add_argument("--http-host", help="address to listen on (default: $BRIDGEWATCH_HTTP_HOST or 127.0.0.1)")
+    p.add_argument("--http-port", help="port (default: $BRIDGEWATCH_HTTP_PORT or 8477; 0 picks a free one)")
+    p.add_argument("--job-timeout", type=float, default=600.0, metavar="SECONDS",
+                   help="abandon one source's refresh after this long (default: 600)")
+    p.add_argument("--source", action="append", default=[], metavar="ID", help="schedule only this source (repeatable)")
+
+    sub.add_parser("check-config", help="validate config and seeds; print what the daemon would schedule")
     return parser
 
 
@@ -128,6 +151,8 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         bar.done()
     for failed in sorted(report.failed, key=lambda s: s.source_id):
         print(f"failed: {failed.source_id}: {failed.error}", file=sys.stderr)
+    for source_id, why in sorted(report.skipped.items()):
+        print(f"skipped: {source_id}: being refreshed elsewhere ({why})", file=sys.stderr)
     fetched = sum(s.documents for s in report.sources)
     unchanged = sum(s.unchanged for s in report.sources)
     print(
@@ -135,9 +160,10 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         f"({unchanged} unchanged), {sum(s.observations for s in report.sources)} figures read, "
         f"{len(report.events)} new events, {len(report.failed)} failed"
     )
-    if report.events and not args.no_notify:
+    if not args.no_notify:  # even without new events: earlier sends may be due for a retry
         for sent in after_refresh(config, store, report.events):
-            status = "sent" if sent.ok else f"FAILED: {sent.error}"
+            outcome = "gave up, see `bridgewatch outbox`" if sent.status == "dead" else "will retry"
+            status = "sent" if sent.ok else f"FAILED ({outcome}): {sent.error}"
             print(f"digest to {sent.subscriber} via {sent.channel}: {status}")
     store.close()
     return EXIT_SOURCES_FAILED if report.failed else EXIT_OK
@@ -157,8 +183,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
         last = store.last_digest()
         events = store.events(after_id=(last or {}).get("last_event_id") or 0)
     result = digests.build(store, config, events)
-    fmt = args.format or ("html" if args.out and args.out.endswith((".html", ".htm")) else "text")
-    body = result.html if fmt == "html" else result.text
+    suffixes = {".html": "html", ".htm": "html", ".md": "markdown", ".json": "json"}
+    fmt = args.format or suffixes.get(Path(args.out).suffix.lower() if args.out else "", "text")
+    body = {"html": result.standalone_html, "markdown": lambda: result.markdown,
+            "json": lambda: json.dumps(result.payload, ensure_ascii=False, indent=2) + "\n",
+            "text": lambda: result.text}[fmt]()
     if args.out:
         Path(args.out).write_text(body, encoding="utf-8")
         print(f"{result.subject} -> {args.out}")
@@ -182,6 +211,63 @@ def cmd_status(args: argparse.Namespace) -> int:
     _print_table(["source", "kind", "state", "last success", "last error"], table)
     counts = store.counts()
     print("\n" + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"  ({store.path})")
+    outbox = store.outbox_counts()
+    print(f"outbox: {outbox['pending'] + outbox['sending']} pending, {outbox['sent']} sent, {outbox['dead']} dead"
+          + ("  (see `bridgewatch outbox`)" if outbox["dead"] else ""))
+    return EXIT_OK
+
+
+@command
+def cmd_notify_test(args: argparse.Namespace) -> int:
+    from service.delivery import DeliveryError, redact
+    from service.notify import send_test
+
+    config = _config(args)
+    try:
+        where = send_test(config, args.url)
+    except DeliveryError as exc:
+        kind = "will not work until fixed" if exc.permanent else "may be temporary"
+        print(f"bridgewatch: test message to {redact(args.url)} FAILED ({kind}): {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"test message sent to {where}")
+    return EXIT_OK
+
+
+@command
+def cmd_outbox(args: argparse.Namespace) -> int:
+    from service import outbox
+
+    store = _store(args)
+    if args.retry:
+        if not outbox.retry(store, args.retry):
+            print(f"bridgewatch: no dead or waiting outbox row {args.retry!r}", file=sys.stderr)
+            return EXIT_ERROR
+        print(f"{args.retry} will be sent at the next refresh or daemon tick")
+        return EXIT_OK
+    if args.retry_dead:
+        print(f"{outbox.retry_dead(store)} dead row(s) will be sent at the next refresh or daemon tick")
+        return EXIT_OK
+    rows = [r for r in store.outbox(limit=500) if args.all or r["status"] != "sent"]
+    when = {"sent": "sent_at", "pending": "next_attempt", "sending": "claimed_at"}
+    _print_table(["id", "status", "tries", "subscriber", "channel", "next try / sent (UTC)", "last error"],
+                 [[r["id"], r["status"], r["attempts"], r["subscriber"], r["channel"][:50],
+                   (r[when[r["status"]]] or "")[:19] if r["status"] in when else "-", (r["last_error"] or "")[:90]]
+                  for r in rows])
+    counts = store.outbox_counts()
+    print(f"\n{counts['pending'] + counts['sending']} pending, {counts['sent']} sent, {counts['dead']} dead")
+    return EXIT_OK
+
+
+@command
+def cmd_feed(args: argparse.Namespace) -> int:
+    from service.feed import atom
+
+    document = atom(_config(args), _store(args), limit=args.limit)
+    if args.out:
+        Path(args.out).write_text(document, encoding="utf-8")
+        print(f"Atom feed -> {args.out}")
+    else:
+        sys.stdout.write(document)
     return EXIT_OK
 
 
@@ -282,7 +368,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
         spec = _config(args).only([args.source])[0].spec()
     else:
         spec = SourceSpec("extract", sniff(body, args.url or ""), args.url or "")
-    url = args.url or spec.url or (Path(args.path).resolve().as_uri() if args.path != "-" else "")
+    # the document's own address: a file's name can carry facts (a workbook's edition year)
+    url = args.url or (Path(args.path).resolve().as_uri() if args.path != "-" else spec.url)
     doc = Document(body, url, spec, "", published)
     try:
         observations = EXTRACTORS[spec.kind](doc)
@@ -302,6 +389,73 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from service.demo import run_demo
 
     return run_demo(Path(args.out))
+
+
+@command
+def cmd_run(args: argparse.Namespace) -> int:
+    from service.scheduler import Daemon
+
+    config = _config(args)
+    host = args.http_host or os.environ.get("BRIDGEWATCH_HTTP_HOST") or "127.0.0.1"
+    port = args.http_port or os.environ.get("BRIDGEWATCH_HTTP_PORT") or "8477"
+    if not port.isdigit() or int(port) > 65535:
+        print(f"bridgewatch: the HTTP port must be a number from 0 to 65535, got {port!r}", file=sys.stderr)
+        return EXIT_ERROR
+    sources = config.only(args.source) if args.source else None
+    code = Daemon(config, _db_path(args), host, int(port), job_timeout=args.job_timeout, sources=sources).run()
+    # A refresh abandoned at shutdown may still sit in a fetch; what it had not committed is rolled
+    # back by SQLite, so end the process now rather than wait for it past the stop deadline.
+    logging.shutdown()
+    sys.stdout.flush()
+    os._exit(code)
+
+
+@command
+def cmd_check_config(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from service.delivery import email, redact
+    from service.scheduler import jitter_for, plan
+
+    config = _config(args)
+    now = datetime.now(UTC)
+    print(f"config: {config.path or '(none: built-in seeds only)'}: {len(config.indicators)} indicators, "
+          f"{len(config.sources)} sources, {len(config.subscribers)} subscribers")
+    rows = _source_rows(_db_path(args))
+    print(f"database: {_db_path(args)}" + ("" if rows is not None else " (not created yet)"))
+    _print_table(
+        ["source", "kind", "schedule", "jitter", "first run", "why"],
+        [[p.source.id, p.source.kind, p.source.schedule, f"{jitter_for(p.source.schedule)}s",
+          f"{p.next_run:%Y-%m-%d %H:%M:%S}Z" if p.next_run else "-", p.why]
+         for p in plan(config.sources.values(), rows or {}, now)],
+    )
+    problems = []
+    for subscriber in config.subscribers:
+        for channel in subscriber.channels:
+            print(f"subscriber {subscriber.name} ({subscriber.cadence}): {redact(channel)}")
+            if channel.split("://", 1)[0] in email.SCHEMES:
+                try:
+                    email.SmtpTarget.from_url(channel)
+                except email.DeliveryError as exc:
+                    problems.append(f"subscriber {subscriber.name}: {exc}")
+    for problem in problems:
+        print(f"bridgewatch: config error: {problem}", file=sys.stderr)
+    return EXIT_ERROR if problems else EXIT_OK
+
+
+def _source_rows(db_path: str) -> dict[str, dict[str, Any]] | None:
+    """The `sources` rows of an existing database, read-only (checking creates nothing); None if absent."""
+    import sqlite3
+
+    if not Path(db_path).is_file():
+        return None
+    try:
+        conn = sqlite3.connect(f"{Path(db_path).resolve().as_uri()}?mode=ro", uri=True)
+        conn.row_factory = sqlite3.Row
+        with closing(conn):
+            return {r["id"]: dict(r) for r in conn.execute("SELECT id, last_attempt FROM sources")}
+    except sqlite3.Error:
+        return {}
 
 
 # --- printing helpers ---------------------------------------------------------------------------

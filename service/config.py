@@ -58,6 +58,7 @@ class Indicator:
     baselines: tuple[Baseline, ...] = ()
     kind: str = "actual"
     target: str | None = None
+    sum_of: tuple[str, ...] = ()  # derived: the sum of these indicators, same source, period and unit
 
     def baseline(self, period: str, unit: str) -> Baseline | None:
         """The seed baseline for this period and unit, else the latest one in that unit."""
@@ -83,6 +84,7 @@ class Source:
     also: tuple[str, ...] = ()
     cites: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
+    defined_in: str = "seeds/sources.toml"  # the file whose entry made (or last overrode) it
 
     @property
     def official(self) -> bool:
@@ -128,6 +130,11 @@ class Settings:
     user_agent: str = "bridgewatch/{version} (+https://github.com/bridgewatch/bridgewatch)"
     revision_tolerance: float = 1e-6  # relative: smaller differences are float noise, not revisions
     suspect_factor: float = 20.0  # a value this many times off its baseline is suspect
+    delivery_attempts: int = 8  # sends of one digest to one channel before it is marked dead
+    delivery_backoff: float = 60.0  # seconds before the first retry; doubles each time, with jitter
+    delivery_backoff_max: float = 6 * 3600.0  # the longest wait between two retries
+    delivery_timeout: float = 20.0  # seconds a channel (SMTP, webhook, chat API) may take to answer
+    delivery_lease: float = 600.0  # a send claimed longer ago than this was interrupted: send again
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,6 +243,7 @@ def _indicators(doc: Mapping[str, Any], file: str) -> dict[str, Indicator]:
             baselines=tuple(baselines),
             kind=entry.get("kind", "actual"),
             target=entry.get("target"),
+            sum_of=tuple(entry.get("sum_of", ())),
         )
     return out
 
@@ -293,6 +301,7 @@ def _source(entry: Any, file: str, index: int, base: Source | None = None) -> So
         also=tuple(merged.get("also", ())),
         cites=merged.get("cites", ""),
         params={k: v for k, v in merged.items() if k not in _SOURCE_KEYS},
+        defined_in=file,
     )
 
 
@@ -305,8 +314,9 @@ def _subscriber(entry: Any, file: str, index: int) -> Subscriber:
     if not channels or not all(isinstance(c, str) and "://" in c for c in channels):
         raise ConfigError(f"{where}: channels must be a non-empty list of URLs like mailto://host?to=addr")
     cadence = entry.get("cadence", "immediate")
-    if not CADENCE.match(cadence):
+    if not isinstance(cadence, str) or not CADENCE.match(cadence):
         raise ConfigError(f"{where}: cadence must be immediate, 'daily HH:MM' or 'weekly DAY HH:MM', got {cadence!r}")
+    _check_subscriber(entry, where)
     return Subscriber(
         name=name,
         channels=tuple(channels),
@@ -318,6 +328,28 @@ def _subscriber(entry: Any, file: str, index: int) -> Subscriber:
         min_change_abs=entry.get("min_change_abs"),
         weekly_all_clear=bool(entry.get("weekly_all_clear", False)),
     )
+
+
+def _check_subscriber(entry: Mapping[str, Any], where: str) -> None:
+    """Time zone, event kinds and thresholds: caught at load, not at the first digest."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from service.diff import EVENT_KINDS
+
+    clock = str(entry.get("cadence", "")).rsplit(" ", 1)[-1]
+    if ":" in clock and (int(clock.split(":")[0]) > 23 or int(clock.split(":")[1]) > 59):
+        raise ConfigError(f"{where}: cadence time {clock!r} is not a time of day (00:00 to 23:59)")
+    try:
+        ZoneInfo(str(entry.get("timezone", "UTC")))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown timezone {entry.get('timezone')!r} (use e.g. Asia/Karachi)") from None
+    unknown = sorted(set(entry.get("events", ())) - set(EVENT_KINDS))
+    if unknown:
+        raise ConfigError(f"{where}: unknown event kind(s) {unknown} (known: {', '.join(EVENT_KINDS)})")
+    for key in ("min_change_pct", "min_change_abs"):
+        value = entry.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float) or value < 0):
+            raise ConfigError(f"{where}: {key} must be a non-negative number, got {value!r}")
 
 
 def _settings(raw: Mapping[str, Any], file: str) -> Settings:
@@ -339,10 +371,9 @@ def _check_references(config: Config) -> None:
 
     known_kinds = kinds()
     for src in config.sources.values():
+        where = f"{src.defined_in}: source {src.id!r}"
         if src.kind not in known_kinds:
-            raise ConfigError(
-                f"source {src.id!r}: unknown kind {src.kind!r} (known: {', '.join(known_kinds)})"
-            )
+            raise ConfigError(f"{where}: unknown kind {src.kind!r} (known: {', '.join(known_kinds)})")
         missing = [i for i in src.indicators if i not in config.indicators]
         if missing:
-            raise ConfigError(f"source {src.id!r}: unknown indicator(s) {missing}")
+            raise ConfigError(f"{where}: unknown indicator(s) {missing} (see `bridgewatch indicators`)")

@@ -35,6 +35,7 @@ class Capture:
     body: bytes
     status: int
     content_type: str
+    earlier: bytes | None = None  # what the URL served a month before, if it differed
 
 
 def load_captures() -> list[Capture]:
@@ -43,8 +44,9 @@ def load_captures() -> list[Capture]:
     captures = []
     for entry in manifest.get("capture", []):
         body = folder.joinpath(entry["file"]).read_bytes() if entry.get("file") else b""
+        earlier = folder.joinpath(entry["earlier_file"]).read_bytes() if entry.get("earlier_file") else None
         captures.append(Capture(entry["url"], body, int(entry.get("status", 200)),
-                                entry.get("content_type", "text/html; charset=utf-8")))
+                                entry.get("content_type", "text/html; charset=utf-8"), earlier))
     return captures
 
 
@@ -52,8 +54,11 @@ class RecordedWeb:
     """Answers for recorded URLs at http://127.0.0.1:PORT/<host><path>?<query>.
 
     Absolute links to recorded hosts inside text bodies are rewritten to their loopback twins, so a
-    feed or listing leads to recorded articles just as the real one leads to real ones.
+    feed or listing leads to recorded articles just as the real one leads to real ones. While
+    `earlier` is set, captures answer with what they served a month before.
     """
+
+    earlier = False
 
     def __init__(self, captures: list[Capture]) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -71,11 +76,13 @@ class RecordedWeb:
     def twin(self, url: str) -> str:
         return self.base + self._path(url)
 
-    def rewrite(self, capture: Capture) -> bytes:
-        textual = any(t in capture.content_type for t in ("html", "xml", "json", "text"))
+    def rewrite(self, capture: Capture, body: bytes) -> bytes:
+        media = capture.content_type.split(";")[0].strip().lower()
+        textual = media.startswith("text/") or media in ("application/json", "application/xml") or media.endswith(
+            ("+xml", "+json"))
         if not textual or self._hosts is None:
-            return capture.body
-        text = capture.body.decode("utf-8", "replace")
+            return body
+        text = body.decode("utf-8", "replace")
         return self._hosts.sub(lambda m: f"{self.base}/{m[1]}", text).encode("utf-8")
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
@@ -85,14 +92,21 @@ class RecordedWeb:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no Nagle stalls
+
             def do_GET(self) -> None:  # noqa: N802
                 capture = web.routes.get(self.path)
                 if capture is None:
                     self.send_error(404)
                     return
-                body = web.rewrite(capture) if capture.status == 200 else b"Service Unavailable"
-                self.send_response(capture.status)
-                self.send_header("Content-Type", capture.content_type if capture.status == 200 else "text/plain")
+                status, body = capture.status, capture.body
+                if web.earlier and capture.earlier is not None:
+                    status, body = 200, capture.earlier
+                body = web.rewrite(capture, body) if status == 200 else b"Service Unavailable"
+                self.send_response(status)
+                self.send_header("Content-Type", capture.content_type if status == 200 else "text/plain")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -156,7 +170,7 @@ def demo_config(web: RecordedWeb, smtp_port: int) -> tuple[str, list[str]]:
 
 def run_demo(out: Path) -> int:
     from service.cli import main
-    from store.queries import Store
+    from store.queries import Store, utcnow
 
     out.mkdir(parents=True, exist_ok=True)
     db, config, html, text, eml = (out / n for n in ("bridgewatch.db", "config.toml", "digest.html",
@@ -168,31 +182,40 @@ def run_demo(out: Path) -> int:
         text_config, ids = demo_config(web, smtp_port)
         config.write_text(text_config, encoding="utf-8")
         common = ["--db", str(db), "--config", str(config)]
-        only = [arg for source_id in ids for arg in ("--source", source_id)]
-        print(f"== bridgewatch demo: {len(captures)} recorded documents served at {web.base}")
-        print("== refresh (first pass)")
-        first = main([*common, "refresh", *only])
-        main([*common, "digest", "--all", "--out", str(html)])
-        main([*common, "digest", "--all", "--out", str(text)])
-        print("== refresh again: unchanged content is neither parsed nor reported twice")
+        refresh = [*common, "refresh", *[arg for source_id in ids for arg in ("--source", source_id)]]
+        print(f"== bridgewatch demo: {len(ids)} sources, {len(captures)} recorded documents at {web.base}")
+        print("== a month ago: the first refresh records where every figure stood")
+        web.earlier = True
+        first = main(refresh)
+        web.earlier = False
+        since = utcnow()
+        print("== today: the sources have moved on")
+        second = main(refresh)
+        print("== and again: unchanged content is neither parsed nor reported twice")
         with contextlib.redirect_stderr(io.StringIO()):
-            main([*common, "refresh", *only])
+            main(refresh)
+        main([*common, "digest", "--since", since, "--out", str(html)])
+        main([*common, "digest", "--since", since, "--out", str(text)])
         if received:
-            eml.write_bytes(received[0])
+            eml.write_bytes(received[-1])  # today's email
     store = Store(db)
-    events = store.events()
-    print("== what changed")
-    for event in events:
-        unit = event["unit"] or ""
-        value = humanize.amount(event["new_value"], unit) if event["new_value"] is not None else ""
-        old = humanize.amount(event["old_value"], unit) + " -> " if event["old_value"] is not None else ""
-        subject = event["indicator"] or event["source_id"]
-        print(f"  {event['kind']:17} {subject:34} {event['period'] or '':10} {old}{value}")
-    counts = Counter(e["kind"] for e in events)
-    print("   " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))
+    _summary(store.events(since=since), len(store.events()))
     store.close()
     print("== files")
     for path in (db, html, text, eml):
         print(f"  {path}" + ("" if path.exists() else "  (not written)"))
     print(f"  open {html} in a browser; {eml} is the email the SMTP server received")
-    return 0 if first in (0, 2) else first
+    return 0 if first in (0, 2) and second in (0, 2) else max(first, second)
+
+
+def _summary(events: list[dict], total: int) -> None:  # type: ignore[type-arg]
+    """One screen: today's events, in a stable order (sources finish in any order)."""
+    print(f"== what changed today ({len(events)} of the {total} events recorded)")
+    for event in sorted(events, key=lambda e: (e["indicator"] or "~" + e["source_id"], e["period"] or "", e["kind"])):
+        unit = event["unit"] or ""
+        value = humanize.amount(event["new_value"], unit) if event["new_value"] is not None else ""
+        old = humanize.amount(event["old_value"], unit) + " -> " if event["old_value"] is not None else ""
+        subject = event["indicator"] or event["source_id"]
+        print(f"  {event['kind']:17} {subject:34} {event['period'] or '':17} {old}{value}")
+    counts = Counter(e["kind"] for e in events)
+    print("   " + ", ".join(f"{n} {k}" for k, n in sorted(counts.items())))

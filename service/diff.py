@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from service.config import Config, Indicator, Source
@@ -23,6 +24,14 @@ EVENT_KINDS = (
 RECORD_UNITS_EXCLUDED = {"percent", "rank"}
 
 
+def rounding(value: float) -> float:
+    """Half a unit of the last significant digit `value` is stated to (413e6 -> 5e5, 12.3 -> 0.05)."""
+    if value == 0:
+        return 0.0
+    exponent = Decimal(repr(float(value))).normalize().as_tuple().exponent
+    return 0.5 * 10.0 ** int(exponent)
+
+
 @dataclass(frozen=True, slots=True)
 class Differ:
     store: Store
@@ -31,6 +40,11 @@ class Differ:
     def differs(self, a: float, b: float) -> bool:
         tolerance = self.config.settings.revision_tolerance
         return abs(a - b) > tolerance * max(abs(a), abs(b), 1e-12)
+
+    def disagree(self, a: float, b: float) -> bool:
+        """Different beyond the rounding either value is stated with: a news report's $413 million
+        agrees with the statistics' 412.6 million; $1.5 billion does not."""
+        return self.differs(a, b) and abs(a - b) > max(rounding(a), rounding(b))
 
     def events_for(self, source: Source, changes: list[Change], backfill: bool = False) -> list[int]:
         """Record the events `changes` from `source` amount to; returns the new event ids.
@@ -64,39 +78,41 @@ class Differ:
             ids += self._add("revision", f"revision|{figure}|{source.id}|{change.previous.value!r}->{obs.value!r}",
                              common, old_value=change.previous.value,
                              detail={"previous_first_seen": change.previous.first_seen})
-        others = [
-            o for o in self.store.current_observations(obs.indicator, obs.period)
-            if o.status == "ok" and o.id != change.observation_id and (o.unit, o.variant) == (obs.unit, obs.variant)
-        ]
-        if announce_new and change.previous is None and not [o for o in others if o.source_id != source.id]:
+        # The value that stands for this figure in other sources: official first, then the longest-standing.
+        # A new value is compared with it alone, so a figure quoted by fifty outlets makes one alert, not fifty.
+        standing = self.store.standing_value(obs.indicator, obs.period, obs.unit, obs.variant, exclude=source.id)
+        if announce_new and change.previous is None and standing is None:
             ids += self._add("new_period", f"new_period|{figure}", common)
-        for other in others:
-            if other.source_id != source.id and self.differs(other.value, obs.value):
-                pair = sorted([(source.id, obs.value), (other.source_id, other.value)])
-                official = {s for s, _ in pair if (src := self.config.sources.get(s)) and src.official}
-                ids += self._add("sources_disagree", f"disagree|{figure}|{pair!r}", common, old_value=other.value,
-                                 detail={"other_source": other.source_id, "other_value": other.value,
-                                         "other_url": other.url, "official": sorted(official)})
+        if standing is not None and self.disagree(standing.value, obs.value):
+            pair = sorted([(source.id, obs.value), (standing.source_id, standing.value)])
+            official = sorted(s for s, _ in pair if self._official(s))
+            ids += self._add("sources_disagree", f"disagree|{figure}|{pair!r}", common, old_value=standing.value,
+                             detail={"other_source": standing.source_id, "other_value": standing.value,
+                                     "other_url": standing.url, "official": official})
         if indicator is not None:
             ids += self._record(indicator, change, common, figure)
             ids += self._target(indicator, change, common)
         return ids
 
+    def _official(self, source_id: str) -> bool:
+        source = self.config.sources.get(source_id)
+        return source is not None and source.official
+
     def _record(self, indicator: Indicator, change: Change, common: dict[str, Any], figure: str) -> list[int]:
         obs = change.observation
         if obs.unit in RECORD_UNITS_EXCLUDED or indicator.kind == "target" or indicator.period in ("stated", "edition"):
             return []
-        # Compared with what was known before this refresh: a first backfill of history is no record.
-        earlier = [
-            o.value for o in self.store.current_observations(obs.indicator)
-            if o.status == "ok" and o.period != obs.period and (o.unit, o.variant) == (obs.unit, obs.variant)
-            and o.first_seen < change.seen_at
-        ]
-        earlier += [b.value for b in indicator.baselines if b.unit == obs.unit and b.period != obs.period]
-        if not earlier or obs.value <= max(earlier):
+        highest, earliest = self.store.highest_other_period(obs.indicator, obs.unit, obs.variant, obs.period)
+        baselines = [b.value for b in indicator.baselines if b.unit == obs.unit and b.period != obs.period]
+        # A record needs a history known before this refresh: a source's first backfill is not news.
+        if not baselines and not (earliest and earliest < change.seen_at):
             return []
-        return self._add("record", f"record|{figure}|{obs.value!r}", common, old_value=max(earlier),
-                         detail={"previous_record": max(earlier)})
+        previous = max([v for v in (highest, *baselines) if v is not None], default=None)
+        if previous is None or obs.value <= previous:
+            return []
+        # one record per period, whichever source states it first
+        return self._add("record", f"record|{figure}", common, old_value=previous,
+                         detail={"previous_record": previous})
 
     def _target(self, indicator: Indicator, change: Change, common: dict[str, Any]) -> list[int]:
         target_ind = self.config.indicators.get(indicator.target or "")

@@ -1,23 +1,32 @@
-"""Digest: events -> a readable report (text and HTML, rendered by Jinja2 from templates/).
+"""Digest: events -> a readable report in four forms (text, HTML, Markdown, JSON) for one reader.
 
-Events are grouped by indicator: each value is shown old -> new with its delta, against its seed
-baseline, with the period, the source and the evidence sentence. Suspect values get their own
-section (kept, never alerted as changes), and source health closes the digest. Scraped text is
-untrusted: the HTML environment autoescapes everything.
+Events are grouped by indicator: each value is shown old -> new with its delta and percent, against
+its seed baseline, with the period, the source and the evidence sentence, under a chart of the
+indicator's history (an inline PNG in HTML, a Unicode sparkline elsewhere). A `record` event of
+the same figure as a `new_period` or `revision` is folded into it as a "record high" badge rather
+than shown twice. Suspect values get their own section (kept, never alerted as changes), and
+source health closes the digest. Times are in the reader's time zone.
+
+Scraped text is untrusted: control characters are stripped, HTML and Atom are autoescaped,
+Markdown is backslash-escaped (and @mentions defused), and only http(s) links are kept.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import base64
+import json
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from importlib.resources import files
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from service import humanize
+from service import chart, humanize
 from service.config import Config
 from store.queries import Store
 
@@ -35,6 +44,9 @@ KIND_LABELS = {
     "source_recovered": "source recovered",
 }
 _SPARK = "▁▂▃▄▅▆▇█"
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
+COMPARABLE_PERIODS = ("month", "year", "fiscal_year")  # periods whose predecessor is the one before in order
 
 
 @dataclass(slots=True)
@@ -61,6 +73,10 @@ class Item:
     evidence: str
     note: str
     official: bool
+    seen: str = ""  # when it was recorded, in the reader's time zone
+    old_period: str = ""  # for a new period: the period `old` belongs to
+    badges: list[str] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict)  # numbers for the JSON document
 
 
 @dataclass(slots=True)
@@ -69,32 +85,70 @@ class Group:
     name: str
     sparkline: str
     items: list[Item] = field(default_factory=list)
+    chart_cid: str = ""  # the inline image of its history, if there is enough of it
+    chart_alt: str = ""
 
 
 @dataclass(slots=True)
 class Digest:
     subject: str
     text: str
-    html: str
+    html: str  # charts referenced as cid: images (see `images`; standalone_html for a browser)
     event_ids: list[int]
     created_at: str
     context: dict[str, Any]
+    markdown: str = ""
+    payload: dict[str, Any] = field(default_factory=dict)
+    images: dict[str, bytes] = field(default_factory=dict)  # cid -> PNG
 
     @property
     def empty(self) -> bool:
         return not self.event_ids
+
+    def standalone_html(self) -> str:
+        """The HTML with its charts as data: URIs, for a file opened in a browser."""
+        return inline_images(self.html, self.images)
+
+
+def inline_images(html: str, images: Mapping[str, bytes]) -> str:
+    for cid, png in images.items():
+        html = html.replace(f'src="cid:{cid}"', f'src="data:image/png;base64,{base64.b64encode(png).decode()}"')
+    return html
+
+
+def clean(text: str | None, limit: int = 400) -> str:
+    """Scraped text made printable: no control characters, single spaces, at most `limit` chars."""
+    text = " ".join(_CONTROL.sub(" ", text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def markdown_escape(text: Any) -> str:
+    """Text that Markdown (and chat services) will print as is: no links, emphasis or @mentions."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("@", "@\u200b")
+
+
+def markdown_url(url: str) -> str:
+    return url.replace("(", "%28").replace(")", "%29").replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+
+
+def safe_url(url: Any) -> str:
+    """Only http(s) links reach a digest: a scraped `javascript:` or `data:` URL is dropped."""
+    url = clean(str(url or ""), 2000)
+    return url if re.match(r"^https?://", url, re.I) else ""
 
 
 @cache
 def environment(autoescape: bool) -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(files("templates"))),
-        autoescape=select_autoescape(["html", "xml"], default=False) if autoescape else False,
+        autoescape=autoescape,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
     env.filters["amount"] = humanize.amount
+    env.filters["md"] = markdown_escape
+    env.filters["mdurl"] = markdown_url
     return env
 
 
@@ -111,35 +165,59 @@ def sparkline(values: list[float]) -> str:
     return "".join(_SPARK[min(len(_SPARK) - 1, int((v - low) / span * (len(_SPARK) - 1) + 0.5))] for v in values)
 
 
-def _item(event: dict[str, Any], config: Config) -> Item:
+def local_time(iso: str | None, tz: ZoneInfo) -> str:
+    """An ISO timestamp as '2026-01-15 12:58 PKT' in the reader's zone ('' if absent or unreadable)."""
+    if not iso:
+        return ""
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        return clean(iso, 40)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _note(kind: str, detail: Mapping[str, Any], unit: str) -> str:
+    if kind == "target_progress":
+        return (f"{detail.get('progress_pct', 0):.1f}% of the {detail.get('target_period')} target of "
+                f"{humanize.amount(detail.get('target_value'), unit)}")
+    if kind == "sources_disagree":
+        return f"{detail.get('other_source')} states {humanize.amount(detail.get('other_value'), unit)}"
+    if kind == "record":
+        return f"previous high {humanize.amount(detail.get('previous_record'), unit)}"
+    if kind == "suspect":
+        return str(detail.get("reason", ""))
+    if kind == "citation_changed":
+        change = detail.get("change")
+        return {
+            "gone": f"the cited page is gone (HTTP {detail.get('status')})",
+            "moved": f"the cited page moved to {detail.get('moved_to')}",
+            "missing": "the cited page no longer states this figure",
+            "figure": "the cited page now states a different figure",
+            "document_changed": "the cited document changed and no figure could be read from it: review it",
+        }.get(change or "", change or "")
+    if kind == "source_broken":
+        return f"failing {detail.get('failures')} times in a row: {detail.get('error', '')}"
+    if kind == "source_recovered":
+        return "working again"
+    return ""
+
+
+def _pct(old: float | None, new: float | None) -> float | None:
+    return round(100.0 * (new - old) / abs(old), 2) if old not in (None, 0) and new is not None else None  # type: ignore[operator]
+
+
+def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
     detail = event.get("detail") or {}
     unit = event.get("unit") or ""
     source = config.sources.get(event.get("source_id") or "")
     baseline = detail.get("baseline") or {}
     new, old, base = event.get("new_value"), event.get("old_value"), event.get("baseline_value")
-    note = ""
     kind = event["kind"]
-    if kind == "target_progress":
-        note = (f"{detail.get('progress_pct', 0):.1f}% of the {detail.get('target_period')} target of "
-                f"{humanize.amount(detail.get('target_value'), unit)}")
-    elif kind == "sources_disagree":
-        note = f"{detail.get('other_source')} states {humanize.amount(detail.get('other_value'), unit)}"
-    elif kind == "record":
-        note = f"previous high {humanize.amount(detail.get('previous_record'), unit)}"
-    elif kind == "suspect":
-        note = detail.get("reason", "")
-    elif kind == "citation_changed":
-        change = detail.get("change")
-        note = {
-            "gone": f"the cited page is gone (HTTP {detail.get('status')})",
-            "moved": f"the cited page moved to {detail.get('moved_to')}",
-            "missing": "the cited page no longer states this figure",
-            "figure": "the cited page now states a different figure",
-        }.get(change or "", change or "")
-    elif kind == "source_broken":
-        note = f"failing {detail.get('failures')} times in a row: {detail.get('error', '')}"
-    elif kind == "source_recovered":
-        note = "working again"
+    url = safe_url(detail.get("moved_to") or detail.get("url") or (source.url if source else ""))
+    # progress to a target is about the target: the same figure's other item compares it with the baseline
+    shown = None if kind == "target_progress" else base
     return Item(
         id=event["id"],
         kind=kind,
@@ -148,88 +226,155 @@ def _item(event: dict[str, Any], config: Config) -> Item:
         period=event.get("period"),
         unit=unit,
         source_id=event.get("source_id"),
-        source_name=source.name if source else (event.get("source_id") or ""),
-        url=detail.get("moved_to") or detail.get("url") or (source.url if source else ""),
-        old=humanize.amount(old, unit) if old is not None else "",
+        source_name=clean(source.name if source else (event.get("source_id") or ""), 120),
+        url=url,
+        old=humanize.amount(old, unit) if old is not None and kind == "revision" else "",
         new=humanize.amount(new, unit) if new is not None else "",
         change=humanize.delta(old, new, unit) if kind == "revision" else "",
         change_pct=humanize.percent_change(old, new) if kind == "revision" else "",
-        baseline=humanize.amount(base, unit) if base is not None else "",
-        vs_baseline=humanize.delta(base, new, unit) if base is not None and new is not None else "",
-        vs_baseline_pct=humanize.percent_change(base, new) if base is not None and new is not None else "",
+        baseline=humanize.amount(shown, unit) if shown is not None else "",
+        vs_baseline=humanize.delta(shown, new, unit) if shown is not None and new is not None else "",
+        vs_baseline_pct=humanize.percent_change(shown, new) if shown is not None and new is not None else "",
         baseline_ref=(f"{baseline.get('period')}, seed {baseline.get('seed')} {baseline.get('ref')}".strip()
                       if baseline else ""),
-        evidence=(detail.get("evidence") or "")[:400],
-        note=note,
+        evidence=clean(detail.get("evidence")),
+        note=clean(_note(kind, detail, unit)),
         official=bool(detail.get("official")),
+        seen=local_time(event.get("created_at"), tz),
+        raw={"old_value": old if kind == "revision" else None, "new_value": new, "baseline_value": base,
+             "change_pct": _pct(old, new) if kind == "revision" else None, "vs_baseline_pct": _pct(base, new),
+             "created_at": event.get("created_at"), "previous_record": old if kind == "record" else None},
     )
 
 
-def _history(store: Store, indicator: str, unit: str) -> list[float]:
-    rows = store.current_observations(indicator)
+def _history(store: Store, indicator: str, unit: str) -> dict[str, float]:
+    """period -> value of the indicator's current, sane, headline values in `unit`, in period order."""
     by_period: dict[str, float] = {}
-    for row in rows:
+    for row in store.current_observations(indicator):
         if row.status == "ok" and row.unit == unit and row.variant == "":
             by_period.setdefault(row.period, row.value)
-    return [by_period[p] for p in sorted(by_period)][-12:]
+    return dict(sorted(by_period.items()))
 
 
-def health(store: Store, config: Config, now: datetime) -> dict[str, list[dict[str, Any]]]:
+def _with_previous_period(item: Item, history: Mapping[str, float]) -> None:
+    """A new period is shown against the period before it (December -> January), with delta and %."""
+    earlier = [p for p in history if item.period and p < item.period]
+    new = item.raw["new_value"]
+    if item.kind != "new_period" or not earlier or new is None:
+        return
+    old = history[earlier[-1]]
+    item.old, item.old_period = humanize.amount(old, item.unit), earlier[-1]
+    item.change, item.change_pct = humanize.delta(old, new, item.unit), humanize.percent_change(old, new)
+    item.raw.update(old_value=old, old_period=earlier[-1], change_pct=_pct(old, new))
+
+
+def _fold_records(items: list[Item]) -> list[Item]:
+    """A record of the same figure as a new period or revision becomes a badge on that item."""
+    hosts = {(i.indicator, i.period, i.unit): i for i in items if i.kind in ("new_period", "revision")}
+    kept = []
+    # several sources may each report the same record: the note keeps the highest previous high
+    for item in sorted(items, key=lambda i: -(i.raw.get("previous_record") or 0)):
+        host = hosts.get((item.indicator, item.period, item.unit)) if item.kind == "record" else None
+        if host is None:
+            kept.append(item)
+            continue
+        if item.label not in host.badges:
+            host.badges.append(item.label)
+            host.note = "; ".join(n for n in (host.note, item.note) if n)
+        host.raw.setdefault("merged_event_ids", []).append(item.id)
+    return kept
+
+
+def health(store: Store, config: Config, now: datetime, tz: ZoneInfo | None = None) -> dict[str, list[dict[str, Any]]]:
     """Broken sources and stale ones (no new data for longer than their expected rhythm)."""
+    tz = tz or ZoneInfo("UTC")
     broken, stale = [], []
     for row in store.sources():
         source = config.sources.get(row["id"])
         if source is None:
             continue
         if row["broken"]:
-            broken.append({"id": row["id"], "name": source.name, "error": row["last_error"] or "",
-                           "since": row["last_success"] or "never"})
+            broken.append({"id": row["id"], "name": clean(source.name, 120), "error": clean(row["last_error"], 200),
+                           "since": local_time(row["last_success"], tz) or "never"})
         elif source.stale_after and row["last_new_data"]:
             age = (now - datetime.fromisoformat(row["last_new_data"])).total_seconds()
             if age > source.stale_after:
-                stale.append({"id": row["id"], "name": source.name, "last_new_data": row["last_new_data"],
-                              "days": int(age // 86400)})
+                stale.append({"id": row["id"], "name": clean(source.name, 120),
+                              "last_new_data": local_time(row["last_new_data"], tz), "days": int(age // 86400)})
     return {"broken": broken, "stale": stale}
 
 
+def _subject(title: str, groups: Mapping[str, Group], suspects: list[Item], news: list[Item],
+             health_: Mapping[str, list[Any]], quiet: str) -> str:
+    changes = sum(len(g.items) for g in groups.values())
+    parts = []
+    if changes:
+        parts.append(f"{changes} change{'s' if changes != 1 else ''} in {len(groups)} indicator"
+                     f"{'s' if len(groups) != 1 else ''}")
+    if suspects:
+        parts.append(f"{len(suspects)} suspect")
+    if news:
+        parts.append(f"{len(news)} source notice{'s' if len(news) != 1 else ''}")
+    if not parts:
+        problems = len(health_["broken"]) + len(health_["stale"])
+        parts.append(quiet + (", all sources healthy" if not problems else
+                              f", {problems} source{'s' if problems != 1 else ''} need{'s' if problems == 1 else ''}"
+                              " attention"))
+    return f"{title}: " + ", ".join(parts)
+
+
 def build(store: Store, config: Config, events: Iterable[dict[str, Any]], now: datetime | None = None,
-          title: str = "bridgewatch digest") -> Digest:
-    """Render the digest for `events` (rows from Store.events)."""
+          title: str = "bridgewatch digest", timezone_name: str = "UTC", quiet: str = "no changes") -> Digest:
+    """Render the digest of `events` (rows from Store.events) for a reader in `timezone_name`.
+
+    `quiet` words the subject when nothing changed (e.g. "no changes this week").
+    """
     now = now or datetime.now(UTC)
+    tz = ZoneInfo(timezone_name)
     events = list(events)
     groups: dict[str, Group] = {}
+    histories: dict[tuple[str, str], dict[str, float]] = {}
     suspects, sources_news = [], []
     for event in events:
-        item = _item(event, config)
+        item = _item(event, config, tz)
         if event["kind"] == "suspect":
             suspects.append(item)
         elif event["kind"] in HEALTH_KINDS or (event["kind"] == "citation_changed" and not event.get("indicator")):
             sources_news.append(item)
         else:
             key = event.get("indicator") or ""
+            history = histories.setdefault((key, item.unit), _history(store, key, item.unit))
+            indicator = config.indicators.get(key)
+            if indicator is not None and indicator.period in COMPARABLE_PERIODS:
+                _with_previous_period(item, history)
             if key not in groups:
-                indicator = config.indicators.get(key)
-                groups[key] = Group(key, indicator.name if indicator else key,
-                                    sparkline(_history(store, key, event.get("unit") or "")))
+                groups[key] = Group(key, clean(indicator.name if indicator else key, 160),
+                                    sparkline(list(history.values())[-12:]))
             groups[key].items.append(item)
-    value_events = sum(len(g.items) for g in groups.values())
-    parts = []
-    if value_events:
-        parts.append(f"{value_events} change{'s' if value_events != 1 else ''} in {len(groups)} indicator"
-                     f"{'s' if len(groups) != 1 else ''}")
-    if suspects:
-        parts.append(f"{len(suspects)} suspect")
-    if sources_news:
-        parts.append(f"{len(sources_news)} source notice{'s' if len(sources_news) != 1 else ''}")
-    subject = f"{title}: " + (", ".join(parts) if parts else "no changes")
+    images: dict[str, bytes] = {}
+    for key, group in groups.items():
+        group.items = sorted(_fold_records(group.items), key=lambda i: (i.period or "", i.id))
+        unit = group.items[0].unit if group.items else ""
+        history = histories.get((key, unit), {})
+        recent = list(history.items())[-12:]
+        base = next((i.raw["baseline_value"] for i in group.items if i.raw["baseline_value"] is not None), None)
+        png = chart.bar_chart([v for _, v in recent], base)
+        if png is not None:
+            group.chart_cid = f"chart-{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}@bridgewatch"
+            group.chart_alt = (f"{group.name}, {recent[0][0]} to {recent[-1][0]}: "
+                               + ", ".join(humanize.amount(v, unit) for _, v in recent))
+            images[group.chart_cid] = png
+    health_ = health(store, config, now, tz)
+    subject = _subject(title, groups, suspects, sources_news, health_, quiet)
     context = {
         "title": title,
         "subject": subject,
-        "generated_at": now.strftime("%Y-%m-%d %H:%M UTC"),
+        "generated_at": now.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
         "groups": sorted(groups.values(), key=lambda g: g.indicator),
         "suspects": suspects,
         "source_news": sources_news,
-        "health": health(store, config, now),
+        "health": health_,
+        "quiet": quiet,
     }
     return Digest(
         subject=subject,
@@ -238,11 +383,41 @@ def build(store: Store, config: Config, events: Iterable[dict[str, Any]], now: d
         event_ids=[e["id"] for e in events],
         created_at=now.isoformat(timespec="seconds"),
         context=context,
+        markdown=render("digest.md.j2", **context),
+        payload=payload(context, now, timezone_name),
+        images=images,
     )
 
 
-def record(store: Store, digest: Digest) -> int:
-    """Keep the rendered digest (the record of what was said, and when)."""
+def payload(context: Mapping[str, Any], now: datetime, timezone_name: str) -> dict[str, Any]:
+    """The JSON webhook document (its shape is documented in service/delivery/webhook.py)."""
+    def event(item: Item, group: Group | None) -> dict[str, Any]:
+        return {
+            "id": item.id, "kind": item.kind, "badges": item.badges, "indicator": item.indicator,
+            "indicator_name": group.name if group else None, "period": item.period, "unit": item.unit,
+            "old_value": item.raw["old_value"], "old_period": item.raw.get("old_period"),
+            "new_value": item.raw["new_value"], "change_pct": item.raw["change_pct"],
+            "baseline_value": item.raw["baseline_value"], "vs_baseline_pct": item.raw["vs_baseline_pct"],
+            "source_id": item.source_id, "source_name": item.source_name, "url": item.url or None,
+            "official": item.official, "evidence": item.evidence, "note": item.note,
+            "merged_event_ids": item.raw.get("merged_event_ids", []), "created_at": item.raw["created_at"],
+        }
+
+    events = [event(i, g) for g in context["groups"] for i in g.items]
+    events += [event(i, None) for i in [*context["suspects"], *context["source_news"]]]
+    return {
+        "version": 1,
+        "type": "bridgewatch.digest",
+        "subject": context["subject"],
+        "generated_at": now.isoformat(timespec="seconds"),
+        "timezone": timezone_name,
+        "events": sorted(events, key=lambda e: e["id"]),
+        "health": context["health"],
+    }
+
+
+def record(store: Store, digest: Digest, subscriber: str | None = None) -> int:
+    """Keep the rendered digest (the record of what was said, to whom, and when)."""
     return store.save_digest(
         created_at=digest.created_at,
         first_event_id=min(digest.event_ids) if digest.event_ids else None,
@@ -251,4 +426,8 @@ def record(store: Store, digest: Digest) -> int:
         subject=digest.subject,
         text=digest.text,
         html=digest.html,
+        subscriber=subscriber,
+        markdown=digest.markdown,
+        payload=json.dumps({**digest.payload, "markdown": digest.markdown}, ensure_ascii=False),
+        images=json.dumps({cid: base64.b64encode(png).decode() for cid, png in digest.images.items()}),
     )

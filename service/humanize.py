@@ -8,7 +8,7 @@ _SCALES = ((1e12, "trillion"), (1e9, "billion"), (1e6, "million"))
 
 def _scaled(value: float) -> str:
     for size, word in _SCALES:
-        if abs(value) >= size:
+        if abs(value) >= size * 0.9995:  # 999.97 million reads "1 billion", not "1000 million"
             number = value / size
             digits = 2 if abs(number) < 10 else 1 if abs(number) < 100 else 0
             text = f"{number:.{digits}f}"

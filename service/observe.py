@@ -16,7 +16,9 @@ from scrapers.base import Observation
 from service.config import PERIOD_PATTERNS, Indicator, Settings
 from store.queries import Store, StoredObservation
 
-_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_MONTHS = {
+    m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,11 +83,7 @@ def reference_value(store: Store, indicator: Indicator, obs: Observation) -> flo
     baseline = indicator.baseline(obs.period, obs.unit)
     if baseline is not None:
         return baseline.value
-    values = sorted(
-        o.value for o in store.current_observations(indicator.id)
-        if o.status == "ok" and o.unit == obs.unit and o.variant == obs.variant
-    )
-    return values[len(values) // 2] if values else None
+    return store.median_value(indicator.id, obs.unit, obs.variant)
 
 
 def observe(store: Store, source_id: str, fetch_id: int, url: str, observations: list[Observation],
@@ -99,8 +97,7 @@ def observe(store: Store, source_id: str, fetch_id: int, url: str, observations:
         status = "suspect" if reason else "ok"
         key = (source_id, obs.indicator, obs.period, obs.unit, obs.variant)
         existing = store.find_observation(*key, float(obs.value))
-        current = [o for o in store.current_observations(obs.indicator, obs.period)
-                   if (o.source_id, o.unit, o.variant) == (source_id, obs.unit, obs.variant)]
+        current = store.current_values(obs.indicator, obs.period, obs.unit, obs.variant, source_id)
         previous = next((o for o in current if existing is None or o.id != existing["id"]), None)
         if existing is not None:
             if existing["status"] != "ok":  # a suspect value seen again: reported once already

@@ -13,7 +13,8 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 
@@ -21,6 +22,7 @@ from scrapers import load_all
 from scrapers.base import EXTRACTORS, FINGERPRINTERS, FOLLOWERS, Document, ExtractError, Observation, SourceSpec
 from scrapers.fetch import Fetcher, FetchResult, Validators
 from service.config import Config, Source
+from service.derive import derived
 from service.diff import Differ
 from service.lease import Leases, source_lease
 from service.observe import observe
@@ -41,6 +43,8 @@ class Fetched:
     observations: list[Observation] = field(default_factory=list)
     error: str | None = None  # fetch or extraction error, worded for a person
     superseded: bool = False  # a failed attempt that a mirror then answered
+    read_before: int = 0  # figures the previous good fetch of this URL yielded
+    previous_sha256: str | None = None  # the body the previous good fetch of this URL got
 
 
 @dataclass(slots=True)
@@ -101,7 +105,8 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
     spec = source.spec()
     out: list[Fetched] = []
     for primary in (source.url, *source.also):
-        fetched = _fetch_with_mirrors(primary, source.mirrors if primary == source.url else (), fetcher, snapshot)
+        mirrors = source.mirrors if primary == source.url else ()
+        fetched = _fetch_with_mirrors(primary, mirrors, fetcher, snapshot, source.params.get("max_bytes"))
         out += fetched
         last = fetched[-1]
         last.kind = source.kind
@@ -126,10 +131,11 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
     return out
 
 
-def _fetch_with_mirrors(url: str, mirrors: Iterable[str], fetcher: Fetcher, snapshot: Snapshot) -> list[Fetched]:
+def _fetch_with_mirrors(url: str, mirrors: Iterable[str], fetcher: Fetcher, snapshot: Snapshot,
+                        max_bytes: int | None) -> list[Fetched]:
     attempts: list[Fetched] = []
     for candidate in (url, *mirrors):
-        result = fetcher.get(candidate, snapshot.validators.get(candidate))
+        result = fetcher.get(candidate, snapshot.validators.get(candidate), max_bytes)
         if result.ok:
             for failed in attempts:
                 failed.superseded = True
@@ -143,10 +149,12 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
     """Extract from a fetched body unless it is the same content as last time."""
     result = item.result
     item.kind = kind
+    item.read_before = snapshot.observed_before.get(result.url, 0)
     if result.not_modified:
         item.unchanged = True
         return
     previous = snapshot.validators.get(result.url)
+    item.previous_sha256 = previous.sha256 if previous else None
     fingerprint_fn = FINGERPRINTERS.get(kind)
     item.fingerprint = fingerprint_fn(result.body or b"") if fingerprint_fn else None
     if previous is not None and (
@@ -188,15 +196,19 @@ class Pipeline:
 
     def refresh(self, sources: Iterable[Source] | None = None,
                 progress: Callable[[SourceReport], None] | None = None) -> RefreshReport:
-        """Refresh `sources` (default: all), writing each one as it completes.
+        """Refresh `sources` (default: all): fetched in parallel, written one by one in the order given.
 
         Each source is refreshed under its lease; one whose lease another process holds is skipped
         (reported in `skipped`, not as a failure), and so is one whose lease was lost meanwhile.
         """
         report = RefreshReport(started_at=utcnow())
         chosen = []
-        for src in self.config.sources.values() if sources is None else sources:
-            if self.leases.acquire(source_lease(src.id)):
+        # Official sources are written first: an official value outranks a news report for the same
+        # figure, so it should be the one that announces a new period and that news is checked against.
+        asked = sorted(self.config.sources.values() if sources is None else sources, key=lambda s: not s.official)
+        taken = self.leases.acquire_many([source_lease(src.id) for src in asked])
+        for src in asked:
+            if source_lease(src.id) in taken:
                 chosen.append(src)
             else:
                 holder = self.leases.holder(source_lease(src.id))
@@ -208,27 +220,33 @@ class Pipeline:
             today = self.today()
             workers = max(1, min(self.config.settings.workers, len(chosen)))
             with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fetch") as pool:
-                pending = {pool.submit(self._timed_collect, src, snapshot): src for src in chosen}
-                while pending:
-                    done, _ = wait(pending, timeout=self.leases.ttl / 3, return_when=FIRST_COMPLETED)
-                    self.leases.renew_due()
-                    for future in done:
-                        source = pending.pop(future)
-                        fetched, elapsed = future.result()
-                        if not self.leases.holds(source_lease(source.id)):
-                            log.warning("refresh of %s abandoned or its lease lost: results discarded", source.id)
-                            report.skipped[source.id] = "lease lost before writing"
-                            continue
-                        source_report = self.record(source, fetched, today)
-                        self.leases.release(source_lease(source.id))
-                        source_report.elapsed_ms = elapsed
-                        report.sources.append(source_report)
-                        if progress:
-                            progress(source_report)
+                futures = [(pool.submit(self._timed_collect, src, snapshot), src) for src in chosen]
+                # Written in the order asked for, whatever order fetches finish in: events that
+                # compare sources (records, disagreements) then come out the same on every run.
+                for future, source in futures:
+                    fetched, elapsed = self._await(future)
+                    source_report = self.record(source, fetched, today)
+                    if source_report is None:
+                        log.warning("refresh of %s abandoned or its lease lost: results discarded", source.id)
+                        report.skipped[source.id] = "lease lost before writing"
+                        continue
+                    source_report.elapsed_ms = elapsed
+                    report.sources.append(source_report)
+                    if progress:
+                        progress(source_report)
         finally:
             self.leases.release_all()
         report.elapsed_s = time.perf_counter() - started
         return report
+
+    def _await(self, future: Future[tuple[list[Fetched], float]]) -> tuple[list[Fetched], float]:
+        """The result of one source's collection, renewing the leases while it is slow to come."""
+        while True:
+            self.leases.renew_due()
+            try:
+                return future.result(timeout=self.leases.ttl / 3)
+            except FutureTimeout:
+                continue
 
     def _timed_collect(self, source: Source, snapshot: Snapshot) -> tuple[list[Fetched], float]:
         started = time.perf_counter()
@@ -240,22 +258,32 @@ class Pipeline:
             fetched = [Fetched(empty, source.kind, error=f"internal error: {type(exc).__name__}: {exc}")]
         return fetched, (time.perf_counter() - started) * 1000
 
-    def record(self, source: Source, fetched: list[Fetched], today: date) -> SourceReport:
-        """Write one source's fetches, observations and events in a single transaction."""
+    def record(self, source: Source, fetched: list[Fetched], today: date) -> SourceReport | None:
+        """Write one source's fetches, observations and events in a single transaction, and give
+        its lease back in the same one. None, and nothing written, when the lease was lost."""
         now = utcnow()
         report = SourceReport(source.id, ok=True, documents=len(fetched))
+        lease = source_lease(source.id)
         with self.store.transaction():
+            if not self.leases.holds(lease):
+                return None
+            self.leases.release_within(lease)
             self.store.ensure_source(source.id, source.kind, source.url, source.role)
             state = self.store.source_state(source.id) or {}
             changes = []
+            indicators = dict(self.config.indicators)
             for item in fetched:
                 fetch_id = self._record_fetch(source, item, now)
                 report.unchanged += item.unchanged
                 if item.observations:
                     self.store.set_fetch_observations(fetch_id, len(item.observations))
                     changes += observe(self.store, source.id, fetch_id, item.result.final_url, item.observations,
-                                       dict(self.config.indicators), self.config.settings, today, now)
+                                       indicators, self.config.settings, today, now)
                 report.observations += len(item.observations)
+            if source.official and changes:
+                sums = derived(self.store, self.config, source, changes)
+                changes += observe(self.store, source.id, fetch_id, source.url, sums, indicators,
+                                   self.config.settings, today, now)
             report.events += self.differ.events_for(source, changes, backfill=not state.get("last_success"))
             error = self._source_error(source, fetched)
             if source.role == "cited":
@@ -285,13 +313,9 @@ class Pipeline:
         primary = [f for f in fetched if f.kind == source.kind and not f.unchanged and not f.error]
         for item in primary:
             # Nothing read where something was: the layout changed under us.
-            if not item.observations and self._observed_before(item.result.url) and source.kind != "feed":
+            if not item.observations and item.read_before and source.kind != "feed":
                 return f"{item.result.url}: nothing extracted where figures were read before (layout changed?)"
         return None
-
-    def _observed_before(self, url: str) -> bool:
-        row = self.store.last_good_fetch(url)
-        return bool(row and row["observations"])
 
     def _citation_events(self, source: Source, fetched: list[Fetched], changes, state) -> list[int]:  # type: ignore[no-untyped-def]
         first = next((f for f in fetched if not f.superseded), None)
@@ -306,6 +330,11 @@ class Pipeline:
                                             {"change": "moved", "moved_to": r.final_url})
         if first.error or first.unchanged:
             return []
+        if not first.observations and first.previous_sha256 and first.previous_sha256 != r.sha256:
+            # A report whose figures cannot be read (a scanned PDF): its change is flagged for review.
+            return self.differ.source_event(
+                "citation_changed", source, f"document|{r.sha256}",
+                {"change": "document_changed", "sha256": r.sha256, "previous_sha256": first.previous_sha256})
         return self.differ.check_citations(source, changes, fetch_ok_before=bool(state.get("last_success")))
 
     def _health(self, source: Source, state: dict, error: str | None, fetched: list[Fetched], now: str) -> list[int]:  # type: ignore[type-arg]

@@ -30,9 +30,11 @@ def parse_schedule(text: str, jitter: int | None = None) -> BaseTrigger:
             raise ValueError(f"schedule interval must be positive: {text!r}")
         return IntervalTrigger(seconds=seconds, jitter=jitter)
     try:
-        return CronTrigger.from_crontab(text, timezone="UTC")
+        trigger = CronTrigger.from_crontab(text, timezone="UTC")
     except ValueError as exc:
         raise ValueError(f"schedule {text!r} is neither a cron expression nor 'every N[s|m|h|d]': {exc}") from None
+    trigger.jitter = jitter  # from_crontab takes no jitter argument
+    return trigger
 
 
 def expected_interval(text: str) -> timedelta:

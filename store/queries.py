@@ -124,6 +124,58 @@ class Store:
             params.append(period)
         return [_observation(r) for r in self.db.query(sql + " ORDER BY period, id", params)]
 
+    def current_values(self, indicator: str, period: str, unit: str, variant: str,
+                       source_id: str | None = None) -> list[StoredObservation]:
+        """Sane-or-suspect current values for one figure (optionally from one source only)."""
+        sql = ("SELECT * FROM observations WHERE indicator = ? AND period = ? AND current = 1 "
+               "AND unit = ? AND variant = ?")
+        params: list[Any] = [indicator, period, unit, variant]
+        if source_id is not None:
+            sql += " AND source_id = ?"
+            params.append(source_id)
+        cursor = self.db.execute(sql, params)
+        names = [d[0] for d in cursor.description]
+        return [_observation(dict(zip(names, row, strict=True))) for row in cursor.fetchall()]
+
+    def standing_value(self, indicator: str, period: str, unit: str, variant: str,
+                       exclude: str) -> StoredObservation | None:
+        """The sane current value other sources give for a figure: an official source's first, then
+        the longest-standing one (what a new value is judged against)."""
+        cursor = self.db.execute(
+            "SELECT o.* FROM observations o LEFT JOIN sources s ON s.id = o.source_id WHERE o.indicator = ? "
+            "AND o.period = ? AND o.current = 1 AND o.status = 'ok' AND o.unit = ? AND o.variant = ? "
+            "AND o.source_id != ? ORDER BY coalesce(s.role = 'official', 0) DESC, o.first_seen, o.id LIMIT 1",
+            [indicator, period, unit, variant, exclude],
+        )
+        row = cursor.fetchone()
+        return _observation(dict(zip([d[0] for d in cursor.description], row, strict=True))) if row else None
+
+    def highest_other_period(
+        self, indicator: str, unit: str, variant: str, period: str
+    ) -> tuple[float | None, str | None]:
+        """The highest sane current value of the indicator in any other period, and the earliest
+        first_seen among those values (what a record is judged against), in one indexed query."""
+        row = self.db.execute(
+            "SELECT max(value), min(first_seen) FROM observations WHERE indicator = ? AND current = 1 "
+            "AND status = 'ok' AND unit = ? AND variant = ? AND period != ?",
+            [indicator, unit, variant, period],
+        ).fetchone()
+        return row[0], row[1]
+
+    def median_value(self, indicator: str, unit: str, variant: str) -> float | None:
+        """The median of the indicator's sane current values: a reference when no baseline exists."""
+        count = self.db.execute(
+            "SELECT count(*) FROM observations WHERE indicator = ? AND current = 1 AND status = 'ok' "
+            "AND unit = ? AND variant = ?", [indicator, unit, variant],
+        ).fetchone()[0]
+        if not count:
+            return None
+        row = self.db.execute(
+            "SELECT value FROM observations WHERE indicator = ? AND current = 1 AND status = 'ok' "
+            "AND unit = ? AND variant = ? ORDER BY value LIMIT 1 OFFSET ?", [indicator, unit, variant, count // 2],
+        ).fetchone()
+        return row[0]
+
     def find_observation(
         self, source_id: str, indicator: str, period: str, unit: str, variant: str, value: float
     ) -> dict[str, Any] | None:
@@ -208,6 +260,62 @@ class Store:
             list(fields.values()),
         )
         return int(cursor.lastrowid or 0)
+
+    def digest(self, digest_id: int) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM digests WHERE id = ?", [digest_id])
+
+    def max_event_id(self) -> int:
+        return int(self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0])
+
+    # --- subscribers and the outbox (written by service.notify and service.outbox) --------------
+
+    def subscriber_state(self, name: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM subscriber_state WHERE name = ?", [name])
+
+    def save_subscriber_state(self, name: str, **fields: Any) -> None:
+        columns = ["name", *fields]
+        updates = ", ".join(f"{k} = excluded.{k}" for k in fields) or "name = name"
+        self.db.execute(
+            f"INSERT INTO subscriber_state ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT(name) DO UPDATE SET {updates}",
+            [name, *fields.values()],
+        )
+
+    def enqueue(self, **fields: Any) -> bool:
+        """Add an outbox row unless its id exists; True if added."""
+        cursor = self.db.execute(
+            f"INSERT OR IGNORE INTO outbox ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
+            list(fields.values()),
+        )
+        return bool(cursor.rowcount)
+
+    def outbox_due(self, now: str, stale_before: str) -> list[dict[str, Any]]:
+        """Pending rows whose time has come, and sends interrupted before they were recorded."""
+        return list(self.db.query(
+            "SELECT * FROM outbox WHERE (status = 'pending' AND next_attempt <= ?) "
+            "OR (status = 'sending' AND claimed_at <= ?) ORDER BY next_attempt, id",
+            [now, stale_before],
+        ))
+
+    def update_outbox(self, outbox_id: str, expect: dict[str, Any] | None = None, **fields: Any) -> bool:
+        """Update one row, only if its columns still equal `expect` (a compare-and-set claim)."""
+        sql = f"UPDATE outbox SET {', '.join(f'{k} = ?' for k in fields)} WHERE id = ?"
+        params = [*fields.values(), outbox_id]
+        for key, value in (expect or {}).items():
+            sql += f" AND {key} IS ?"
+            params.append(value)
+        return bool(self.db.execute(sql, params).rowcount)
+
+    def outbox(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        sql = "SELECT * FROM outbox" + (" WHERE status = ?" if status else "") + " ORDER BY created_at DESC, id LIMIT ?"
+        return list(self.db.query(sql, [status, limit] if status else [limit]))
+
+    def outbox_row(self, outbox_id: str) -> dict[str, Any] | None:
+        return self._one("SELECT * FROM outbox WHERE id = ?", [outbox_id])
+
+    def outbox_counts(self) -> dict[str, int]:
+        rows = self.db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall()
+        return {"pending": 0, "sending": 0, "sent": 0, "dead": 0, **{s: n for s, n in rows}}
 
     def counts(self) -> dict[str, int]:
         tables = ("sources", "fetches", "documents", "observations", "events", "digests")

@@ -118,6 +118,34 @@ MIGRATIONS: tuple[str, ...] = (
         expires_at REAL NOT NULL
     );
     """,
+    # 3: per-subscriber digests in every format, the delivery outbox, each subscriber's progress
+    """
+    ALTER TABLE digests ADD COLUMN subscriber TEXT;
+    ALTER TABLE digests ADD COLUMN markdown TEXT;
+    ALTER TABLE digests ADD COLUMN payload TEXT;  -- the JSON webhook document
+    ALTER TABLE digests ADD COLUMN images TEXT;  -- JSON {cid: base64 PNG}: the charts of the HTML
+    CREATE TABLE outbox (
+        id TEXT PRIMARY KEY,  -- stable: Message-ID of the email, Idempotency-Key of the webhook
+        digest_id INTEGER NOT NULL REFERENCES digests(id),
+        subscriber TEXT NOT NULL,
+        channel TEXT NOT NULL,  -- redacted URL; the full one is resolved from the config at send time
+        status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'dead')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt TEXT NOT NULL,
+        claimed_at TEXT,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt);
+    CREATE TABLE subscriber_state (
+        name TEXT PRIMARY KEY,
+        last_event_id INTEGER NOT NULL DEFAULT 0,  -- the next digest batches every event after it
+        last_slot TEXT,  -- the daily/weekly slot last handled (UTC ISO)
+        last_digest_at TEXT,
+        last_all_clear TEXT
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

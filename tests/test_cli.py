@@ -69,7 +69,7 @@ def test_extract_bad_input_exits_nonzero_with_a_message(capsys, tmp_path):
     code, _, err = run(capsys, "extract", str(tmp_path / "absent.html"))
     assert code == 1 and "cannot read" in err
     bad = tmp_path / "bad.json"
-    bad.write_text('[{"message":[{"id":"120","key":"Invalid value","value":"The provided parameter value is not valid"}]}]')
+    bad.write_text('[{"message":[{"id":"120","key":"Invalid value","value":"The parameter value is not valid"}]}]')
     code, _, err = run(capsys, "extract", "--source", "worldbank_ict", str(bad))
     assert code == 1 and "Invalid value" in err
     empty = tmp_path / "empty.txt"
@@ -135,7 +135,10 @@ def test_demo_runs_offline_and_twice_gives_the_same_result(capsys, tmp_path):
         assert (out_dir / name).exists(), name
     mail = message_from_bytes((out_dir / "digest.eml").read_bytes())
     assert mail.is_multipart() and {p.get_content_type() for p in mail.walk()} >= {"text/plain", "text/html"}
-    assert "new_period" in first and "source_broken" in first and "citation_changed" in first
+    today = first[first.index("== what changed today"):]
+    for kind in ("new_period", "revision", "record", "source_broken", "citation_changed"):
+        assert f"  {kind} " in today, kind
+    assert "pk_it_exports_monthly              2026-10" in today  # the new month beating Dec-2024
     assert "0 new events" in first  # the second pass inside the demo: nothing twice
     assert main(["demo", "--out", str(out_dir)]) == 0
     second, _ = capsys.readouterr()

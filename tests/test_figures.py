@@ -310,7 +310,7 @@ def test_pakistan_counts_ranks_and_diaspora() -> None:
         ("pk_cost_below_na_pct", "2025", 70, "percent"),
         ("pk_erozgaar_centers", "2025", 250, "count"),
         ("pk_gii_ict_services_exports_rank", "GII-2024", 22, "rank"),
-        ("ca_pakistani_origin_population", "2025", 215000, "count"),
+        ("ca_pakistani_origin_population", "stated", 215000, "count"),
         ("pk_rank_ca_pr_source", "2019", 5, "rank"),
     }
 
@@ -339,3 +339,8 @@ def test_corpus_precision_and_recall() -> None:
     result = bench.score(articles)
     assert result.precision >= PRECISION_FLOOR, f"precision {result.precision:.3f}"
     assert result.recall >= RECALL_FLOOR, f"recall {result.recall:.3f}"
+
+
+def test_diaspora_figure_is_a_standing_figure_without_a_year() -> None:
+    found = read_figures("More than 215,000 Canadians have Pakistani origins.", None)
+    assert [(o.indicator, o.period, o.value) for o in found] == [("ca_pakistani_origin_population", "stated", 215000)]

@@ -11,7 +11,6 @@ from service.config import load
 from service.diff import Differ
 from service.pipeline import Pipeline
 from store.queries import Store
-
 from tests.conftest import write_config
 
 TODAY = date(2026, 11, 22)
@@ -59,7 +58,8 @@ def kinds(store: Store) -> list[tuple[str, str | None, str | None]]:
 def test_refresh_stores_snapshots_and_events_once(tmp_path, server):
     page = server.add("/news/it-exports", DEC_ARTICLE)
     api = server.add("/wb", worldbank({"2024": 4.32e9, "2023": 3.74e9, "2025": None}), content_type="application/json")
-    pipeline, store = setup(tmp_path, server, source_entry("dec_news", page) + source_entry("wb", api, "worldbank", role="official"))
+    entries = source_entry("dec_news", page) + source_entry("wb", api, "worldbank", role="official")
+    pipeline, store = setup(tmp_path, server, entries)
     report = pipeline.refresh(pipeline.config.only(["dec_news", "wb"]))
     assert not report.failed
     history = store.history("pk_it_exports_monthly")

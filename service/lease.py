@@ -1,0 +1,174 @@
+"""Leases in SQLite: one refresh of a source at a time, across every process that opens the database.
+
+The daemon and a one-off `bridgewatch refresh` (or two containers sharing /data) may want the same
+source at the same moment. Each refresh first takes the lease `source:<id>`; whoever holds it
+refreshes, the other skips the source and says so. A lease is a row with an owner and an expiry, so
+a holder that dies is never waited on forever: its lease expires (TTL), and on the same host a
+holder whose process is gone is recognised at once, so a daemon restarted after `kill -9` does not
+wait out the TTL. The holder renews while it works; a refresh abandoned by the watchdog stops
+renewing, and its results are discarded because it no longer holds the lease when it would write.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlite_utils
+
+from store.schema import write_transaction
+
+LEASE_TTL = 120.0  # seconds; renewed every third of that while the holder works
+
+
+@dataclass(frozen=True, slots=True)
+class Holder:
+    name: str
+    owner: str
+    host: str
+    pid: int
+    acquired_at: float
+    expires_at: float
+
+    def describe(self) -> str:
+        return f"held by {self.host} pid {self.pid} until {time.strftime('%H:%M:%SZ', time.gmtime(self.expires_at))}"
+
+
+def source_lease(source_id: str) -> str:
+    return f"source:{source_id}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, but belongs to someone else
+        return True
+    return True
+
+
+class Leases:
+    """The leases one holder (a pipeline, or the daemon's heartbeat) takes in one database.
+
+    Not thread-safe by design: the thread that owns `db` calls everything except `abandon()`, which
+    only flips a flag and may come from a watchdog thread.
+    """
+
+    def __init__(self, db: sqlite_utils.Database, ttl: float = LEASE_TTL,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.db = db
+        self.ttl = ttl
+        self.clock = clock
+        self.host = socket.gethostname()
+        self.pid = os.getpid()
+        self.owner = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
+        self.held: set[str] = set()
+        self.abandoned = False
+        self._renewed_at = 0.0
+
+    def holder(self, name: str) -> Holder | None:
+        row = next(self.db.query("SELECT * FROM leases WHERE name = ?", [name]), None)
+        return Holder(**row) if row else None
+
+    def acquire(self, name: str) -> bool:
+        """Take `name` if it is free, expired, ours, or held by a dead process on this host."""
+        if self.abandoned:
+            return False
+        now = self.clock()
+        with write_transaction(self.db):
+            current = self.holder(name)
+            if current is not None and not self._takeable(current, now):
+                return False
+            self.db.execute(
+                "INSERT OR REPLACE INTO leases (name, owner, host, pid, acquired_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [name, self.owner, self.host, self.pid, now, now + self.ttl],
+            )
+        self.held.add(name)
+        self._renewed_at = now
+        return True
+
+    def acquire_many(self, names: list[str]) -> set[str]:
+        """Take every free lease among `names` in one transaction (a refresh of many sources)."""
+        if self.abandoned:
+            return set()
+        now = self.clock()
+        taken: set[str] = set()
+        with write_transaction(self.db):
+            holders = {row["name"]: Holder(**row) for row in self.db.query("SELECT * FROM leases")}
+            rows = []
+            for name in names:
+                current = holders.get(name)
+                if current is None or self._takeable(current, now):
+                    taken.add(name)
+                    rows.append((name, self.owner, self.host, self.pid, now, now + self.ttl))
+            self.db.conn.executemany(
+                "INSERT OR REPLACE INTO leases (name, owner, host, pid, acquired_at, expires_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", rows)
+        self.held |= taken
+        self._renewed_at = now
+        return taken
+
+    def _takeable(self, current: Holder, now: float) -> bool:
+        return (
+            current.owner == self.owner
+            or current.expires_at <= now
+            or (current.host == self.host and current.pid != self.pid and not _alive(current.pid))
+        )
+
+    def holds(self, name: str) -> bool:
+        """Whether `name` is still ours: checked right before writing what the lease protected."""
+        if self.abandoned or name not in self.held:
+            return False
+        current = self.holder(name)
+        return current is not None and current.owner == self.owner
+
+    def renew_due(self) -> None:
+        """Extend every lease held, at most once per third of the TTL (cheap to call often)."""
+        now = self.clock()
+        if self.abandoned or not self.held or now - self._renewed_at < self.ttl / 3:
+            return
+        names = sorted(self.held)
+        with write_transaction(self.db):
+            self.db.execute(
+                f"UPDATE leases SET expires_at = ? WHERE owner = ? AND name IN ({', '.join('?' * len(names))})",
+                [now + self.ttl, self.owner, *names],
+            )
+        self._renewed_at = now
+
+    def release(self, name: str) -> None:
+        """Give `name` back; a lease someone else has taken meanwhile is left alone."""
+        with write_transaction(self.db):
+            self.release_within(name)
+
+    def release_within(self, name: str) -> None:
+        """`release` inside the caller's write transaction: the lease goes with what it protected."""
+        self.held.discard(name)
+        self.db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", [name, self.owner])
+
+    def release_all(self) -> None:
+        for name in sorted(self.held):
+            self.release(name)
+
+    def abandon(self) -> None:
+        """Stop renewing and never write again: the leases expire on their own (watchdog, shutdown)."""
+        self.abandoned = True
+
+
+def release_process(db: sqlite_utils.Database) -> int:
+    """Give back every lease this process holds, abandoned refreshes included: it is about to exit,
+    and nothing of it writes after this, so the next process need not wait for the TTL."""
+    with write_transaction(db):
+        cursor = db.execute("DELETE FROM leases WHERE host = ? AND pid = ?", [socket.gethostname(), os.getpid()])
+    return cursor.rowcount
+
+
+def active(db: sqlite_utils.Database, now: float | None = None) -> list[Holder]:
+    """Leases not yet expired: what is being refreshed right now, and by whom (the status page)."""
+    rows = db.query("SELECT * FROM leases WHERE expires_at > ? ORDER BY name", [time.time() if now is None else now])
+    return [Holder(**row) for row in rows]
