@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+import urllib.request
 import urllib.robotparser
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -112,6 +113,9 @@ class Fetcher:
         )
         adapter = HTTPAdapter(max_retries=retry, pool_connections=pool_size, pool_maxsize=pool_size)
         self.session = requests.Session()
+        # requests re-reads proxy variables and ~/.netrc on every request when trust_env is on (a
+        # third of a loopback fetch); pay that only when a proxy is actually configured.
+        self.session.trust_env = bool(urllib.request.getproxies())
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers["User-Agent"] = (user_agent or "bridgewatch/{version}").format(version=__version__)
@@ -148,6 +152,7 @@ class Fetcher:
             with self.session.get(url, headers=headers, timeout=self.timeout, stream=True) as response:
                 final_url = response.url
                 if response.status_code == 304:
+                    response.content  # noqa: B018 -- consume the (empty) body so the connection is reused
                     elapsed = (time.perf_counter() - started) * 1000
                     v = validators or Validators()
                     return FetchResult(

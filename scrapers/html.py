@@ -26,7 +26,8 @@ _DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "
 _BLOCKS = frozenset(
     [
         "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6",
-        "tr", "table", "section", "article", "blockquote", "figcaption", "dd", "dt", "pre", "main", "title",
+        "tr", "td", "th", "table", "section", "article", "blockquote", "figcaption", "dd", "dt", "pre", "main",
+        "title", "caption",
     ]
 )
 _MAX_TEXT = 200_000  # characters: scraped text is untrusted, and figures live near the top anyway
