@@ -3,8 +3,8 @@
 Body: `{elapsedTime, count, data: [{period, reporterCode, partnerCode, flowCode, primaryValue, …}],
 error}`. Canada (M49 124) reporting exports to Pakistan (586) gives `ca_exports_to_pk`, its imports
 `ca_imports_from_pk`; Pakistan's own imports from Canada are the mirror view of the same flow.
-A reporter's figure and its mirror never agree exactly (CIF vs FOB, timing), so every value
-carries its reporter as `variant` (flow in meta): only like is compared with like.
+A reporter's figure and its mirror never agree exactly (CIF vs FOB, timing), so mirror
+(Pakistan-reported) values are kept apart as a `variant`; reporter and flow are in meta.
 """
 
 from __future__ import annotations
@@ -74,9 +74,9 @@ def _observation(i: int, row: dict[str, Any]) -> Observation | None:
         return None
     if len(period) != 4 or not period.isdigit():
         raise ExtractError(f"Comtrade data[{i}]: period {period!r} is not a year (use the annual 'C/A' endpoint)")
-    # The reporter tells values apart; the flow is implied by the indicator (and kept in meta), so
-    # the exports and imports one reporter states share a variant and can be summed.
-    variant = f"reporter={reporter}"
+    # Canada's own figures are the headline (no variant), compared with any other source's; Pakistan's
+    # mirror figures stay apart. The flow is implied by the indicator and kept in meta.
+    variant = "" if reporter == CANADA else f"reporter={reporter}"
     verb = {"X": "exports to", "M": "imports from"}.get(flow, flow)
     reporter_name = row.get("reporterDesc") or NAMES.get(reporter, str(reporter))
     partner_name = row.get("partnerDesc") or NAMES.get(partner, str(partner))
@@ -90,7 +90,7 @@ def _observation(i: int, row: dict[str, Any]) -> Observation | None:
 
 @extractor("comtrade")
 def extract_comtrade(doc: Document) -> list[Observation]:
-    """UN Comtrade preview JSON: Canada<->Pakistan goods trade, US$, annual; reporter kept as variant."""
+    """UN Comtrade preview JSON: Canada<->Pakistan goods trade, US$, annual; mirror data kept apart."""
     out: dict[tuple[str, str, str], Observation] = {}
     for i, row in enumerate(parse(doc.body)):
         if not isinstance(row, dict):

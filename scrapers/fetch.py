@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hashlib
+import socket
 import threading
 import time
 import urllib.request
@@ -192,13 +193,28 @@ class Fetcher:
         if declared and declared.isdigit() and int(declared) > cap:
             raise _TooLarge(f"body of {int(declared)} bytes exceeds the {cap}-byte cap")
         chunks, size = [], 0
-        for chunk in response.iter_content(chunk_size=65536):
-            size += len(chunk)
-            if size > cap:
-                raise _TooLarge(f"body exceeds the {cap}-byte cap")
-            if time.perf_counter() - started > self.deadline:
-                raise requests.exceptions.Timeout()
-            chunks.append(chunk)
+        # The read timeout bounds each socket read, not the body: a server dripping a byte every few
+        # seconds would hold the fetch for ever. At the deadline the response is closed under the reader.
+        remaining = max(self.deadline - (time.perf_counter() - started), 0.01)
+        watchdog = threading.Timer(remaining, _abort, [response])
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            for chunk in response.iter_content(chunk_size=65536):
+                size += len(chunk)
+                if size > cap:
+                    raise _TooLarge(f"body exceeds the {cap}-byte cap")
+                chunks.append(chunk)
+        except _TooLarge:
+            raise
+        except Exception:
+            if time.perf_counter() - started >= self.deadline:
+                raise requests.exceptions.Timeout() from None
+            raise
+        finally:
+            watchdog.cancel()
+        if time.perf_counter() - started > self.deadline:
+            raise requests.exceptions.Timeout()
         return b"".join(chunks)
 
     def robots_verdict(self, url: str) -> str | None:
@@ -252,6 +268,18 @@ class Fetcher:
 
 class _TooLarge(Exception):
     pass
+
+
+def _abort(response: requests.Response) -> None:
+    """Wake a thread blocked reading `response`: shutting the socket down ends its recv at once,
+    where closing the file object would not (urllib3 keeps the socket on its connection object)."""
+    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    response.close()
 
 
 def _reason(exc: BaseException) -> str:

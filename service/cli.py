@@ -11,6 +11,7 @@ import csv
 import json
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from contextlib import closing
@@ -114,6 +115,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except (OSError, sqlite3.Error, RuntimeError) as exc:  # a full disk, a locked or newer database
+        if args.verbose:
+            raise
+        print(f"bridgewatch: error: {type(exc).__name__}: {exc} (-v shows where)", file=sys.stderr)
+        return EXIT_ERROR
 
 
 def _config(args: argparse.Namespace) -> Config:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from service.config import Config, Indicator, Source
-from service.observe import Change
+from service.observe import Change, period_start
 from store.queries import Store
 
 EVENT_KINDS = (
@@ -22,6 +23,11 @@ EVENT_KINDS = (
     "source_broken", "source_recovered", "citation_changed",
 )
 RECORD_UNITS_EXCLUDED = {"percent", "rank"}
+
+
+def _period_order(period: str) -> tuple[date, str]:
+    """Periods in time order (a year-to-date span by its last month: Jul-Oct after Jul-Sep)."""
+    return (period_start(period) or date.min, period)
 
 
 def rounding(value: float) -> float:
@@ -56,12 +62,13 @@ class Differ:
         for change in changes:
             obs = change.observation
             key = (obs.indicator, obs.unit, obs.variant)
-            latest[key] = max(latest.get(key, obs.period), obs.period)
+            if change.status == "ok" and (key not in latest or _period_order(obs.period) > _period_order(latest[key])):
+                latest[key] = obs.period
         ids: list[int] = []
         for change in changes:
             obs = change.observation
             if change.is_new:
-                old_news = backfill and obs.period != latest[(obs.indicator, obs.unit, obs.variant)]
+                old_news = backfill and obs.period != latest.get((obs.indicator, obs.unit, obs.variant))
                 ids += self._value_events(source, change, announce_new=not old_news)
         return ids
 
@@ -89,7 +96,8 @@ class Differ:
             ids += self._add("sources_disagree", f"disagree|{figure}|{pair!r}", common, old_value=standing.value,
                              detail={"other_source": standing.source_id, "other_value": standing.value,
                                      "other_url": standing.url, "official": official})
-        if indicator is not None:
+        # an old period read for the first time is neither a record nor progress toward a target
+        if indicator is not None and announce_new:
             ids += self._record(indicator, change, common, figure)
             ids += self._target(indicator, change, common)
         return ids
@@ -100,9 +108,12 @@ class Differ:
 
     def _record(self, indicator: Indicator, change: Change, common: dict[str, Any], figure: str) -> list[int]:
         obs = change.observation
-        if obs.unit in RECORD_UNITS_EXCLUDED or indicator.kind == "target" or indicator.period in ("stated", "edition"):
+        if obs.unit in RECORD_UNITS_EXCLUDED or indicator.kind == "target" or indicator.period not in (
+                "month", "year", "fiscal_year"):  # year-to-date totals grow by construction: no records
             return []
-        highest, earliest = self.store.highest_other_period(obs.indicator, obs.unit, obs.variant, obs.period)
+        highest, earliest, latest = self.store.highest_other_period(obs.indicator, obs.unit, obs.variant, obs.period)
+        if latest is not None and latest > obs.period:  # a record is set by the newest period, not a restated one
+            return []
         baselines = [b.value for b in indicator.baselines if b.unit == obs.unit and b.period != obs.period]
         # A record needs a history known before this refresh: a source's first backfill is not news.
         if not baselines and not (earliest and earliest < change.seen_at):

@@ -223,7 +223,7 @@ def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
         kind=kind,
         label=KIND_LABELS.get(kind, kind),
         indicator=event.get("indicator"),
-        period=event.get("period"),
+        period=clean(event.get("period"), 40),
         unit=unit,
         source_id=event.get("source_id"),
         source_name=clean(source.name if source else (event.get("source_id") or ""), 120),

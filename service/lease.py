@@ -23,6 +23,9 @@ import sqlite_utils
 from store.schema import write_transaction
 
 LEASE_TTL = 120.0  # seconds; renewed every third of that while the holder works
+# This process's incarnation: a container restarted after kill -9 runs its daemon as pid 1 again on
+# the same host name, so host and pid alone cannot tell the dead holder from the living one.
+INCARNATION = uuid.uuid4().hex[:12]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +43,12 @@ class Holder:
 
 def source_lease(source_id: str) -> str:
     return f"source:{source_id}"
+
+
+def _same_incarnation(owner: str) -> bool:
+    """Whether a lease with our host and pid was taken by this very process, not an earlier one."""
+    parts = owner.split(":")
+    return len(parts) >= 4 and parts[2] == INCARNATION
 
 
 def _alive(pid: int) -> bool:
@@ -66,7 +75,7 @@ class Leases:
         self.clock = clock
         self.host = socket.gethostname()
         self.pid = os.getpid()
-        self.owner = f"{self.host}:{self.pid}:{uuid.uuid4().hex[:8]}"
+        self.owner = f"{self.host}:{self.pid}:{INCARNATION}:{uuid.uuid4().hex[:8]}"
         self.held: set[str] = set()
         self.abandoned = False
         self._renewed_at = 0.0
@@ -119,6 +128,7 @@ class Leases:
             current.owner == self.owner
             or current.expires_at <= now
             or (current.host == self.host and current.pid != self.pid and not _alive(current.pid))
+            or (current.host == self.host and current.pid == self.pid and not _same_incarnation(current.owner))
         )
 
     def holds(self, name: str) -> bool:
@@ -152,8 +162,10 @@ class Leases:
         self.db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", [name, self.owner])
 
     def release_all(self) -> None:
-        for name in sorted(self.held):
-            self.release(name)
+        """Give back every lease of this holder, including any whose release rolled back."""
+        with write_transaction(self.db):
+            self.db.execute("DELETE FROM leases WHERE owner = ?", [self.owner])
+        self.held.clear()
 
     def abandon(self) -> None:
         """Stop renewing and never write again: the leases expire on their own (watchdog, shutdown)."""

@@ -110,9 +110,12 @@ def run_due(config: Config, store: Store, now: datetime | None = None) -> list[s
     now = now or datetime.now(UTC)
     queued: list[str] = []
     for subscriber in config.subscribers:
-        with store.transaction():
-            start(store, subscriber, store.max_event_id(), now)
-            queued += _run(config, store, subscriber, now)
+        try:
+            with store.transaction():
+                start(store, subscriber, store.max_event_id(), now)
+                queued += _run(config, store, subscriber, now)
+        except Exception:  # one subscriber's broken digest must not starve the others
+            log.exception("could not queue the digest for %s; will try again", subscriber.name)
     return queued
 
 

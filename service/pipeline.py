@@ -11,6 +11,7 @@ kind-specific fingerprint (an API's `lastupdated`) skips extraction and the link
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,6 +44,7 @@ class Fetched:
     observations: list[Observation] = field(default_factory=list)
     error: str | None = None  # fetch or extraction error, worded for a person
     superseded: bool = False  # a failed attempt that a mirror then answered
+    follow_up: bool = False  # an article a feed or listing linked to (its failure is not the source's)
     read_before: int = 0  # figures the previous good fetch of this URL yielded
     previous_sha256: str | None = None  # the body the previous good fetch of this URL got
 
@@ -96,7 +98,9 @@ class Snapshot:
             validators[r["url"]] = Validators(r["etag"], r["last_modified"], r["sha256"])
             fingerprints[r["url"]] = r["fingerprint"]
             observed[r["url"]] = r["observations"]
-        seen = {r["url"] for r in store.db.query("SELECT DISTINCT url FROM fetches WHERE error IS NULL")}
+        # articles fetched once (or found gone) are not fetched again
+        seen = {r["url"] for r in store.db.query(
+            "SELECT DISTINCT url FROM fetches WHERE error IS NULL OR status IN (404, 410)")}
         return cls(validators, fingerprints, observed, seen)
 
 
@@ -124,7 +128,7 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
         links = [link for link in links if not (link.once and link.url in snapshot.seen_urls)][:MAX_FOLLOW_UPS]
         for link in links:
             result = fetcher.get(link.url, None if link.once else snapshot.validators.get(link.url))
-            item = Fetched(result, link.kind, error=result.error)
+            item = Fetched(result, link.kind, error=result.error, follow_up=True)
             out.append(item)
             if not item.error:
                 _read(item, spec, link.kind, snapshot, link.published)
@@ -152,6 +156,7 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
     item.read_before = snapshot.observed_before.get(result.url, 0)
     if result.not_modified:
         item.unchanged = True
+        item.fingerprint = snapshot.fingerprints.get(result.url)
         return
     previous = snapshot.validators.get(result.url)
     item.previous_sha256 = previous.sha256 if previous else None
@@ -175,6 +180,13 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
     except Exception as exc:  # a bug in one extractor must not take down the refresh
         log.exception("extractor %s crashed on %s", kind, result.url)
         item.error = f"extractor {kind} failed: {type(exc).__name__}: {exc}"
+    else:
+        item.observations = [o for o in item.observations if math.isfinite(o.value)]  # NaN is no figure
+        if not item.observations and item.read_before and kind != "feed":
+            # Nothing read where figures were: the layout changed under us. Kept as an error (no
+            # sha256 stored), so the next fetch of the same body fails again instead of passing
+            # as unchanged, and `broken_after` failures in a row do mark the source broken.
+            item.error = "nothing extracted where figures were read before (layout changed?)"
 
 
 class Pipeline:
@@ -225,7 +237,12 @@ class Pipeline:
                 # compare sources (records, disagreements) then come out the same on every run.
                 for future, source in futures:
                     fetched, elapsed = self._await(future)
-                    source_report = self.record(source, fetched, today)
+                    try:
+                        source_report = self.record(source, fetched, today)
+                    except Exception as exc:  # a bug or a full disk: this source rolls back, the rest go on
+                        log.exception("storing %s failed: nothing of this refresh of it was kept", source.id)
+                        source_report = SourceReport(source.id, ok=False, documents=len(fetched),
+                                                     error=f"internal error while storing: {type(exc).__name__}: {exc}")
                     if source_report is None:
                         log.warning("refresh of %s abandoned or its lease lost: results discarded", source.id)
                         report.skipped[source.id] = "lease lost before writing"
@@ -276,7 +293,6 @@ class Pipeline:
                 fetch_id = self._record_fetch(source, item, now)
                 report.unchanged += item.unchanged
                 if item.observations:
-                    self.store.set_fetch_observations(fetch_id, len(item.observations))
                     changes += observe(self.store, source.id, fetch_id, item.result.final_url, item.observations,
                                        indicators, self.config.settings, today, now)
                 report.observations += len(item.observations)
@@ -302,20 +318,19 @@ class Pipeline:
             etag=r.etag, last_modified=r.last_modified, sha256=r.sha256 if not item.error else None,
             fingerprint=item.fingerprint, bytes=len(r.body) if r.body is not None else None,
             elapsed_ms=round(r.elapsed_ms, 1), not_modified=int(r.not_modified), unchanged=int(item.unchanged),
+            # an unchanged body still holds the figures read from it: what the next layout check needs
+            observations=item.read_before if item.unchanged else len(item.observations),
             error=item.error,
         )
 
     def _source_error(self, source: Source, fetched: list[Fetched]) -> str | None:
-        """Why this refresh of `source` counts as a failure, or None."""
-        errors = [f"{f.result.url}: {f.error}" for f in fetched if f.error and not f.superseded]
-        if errors:
-            return "; ".join(errors)[:1000]
-        primary = [f for f in fetched if f.kind == source.kind and not f.unchanged and not f.error]
-        for item in primary:
-            # Nothing read where something was: the layout changed under us.
-            if not item.observations and item.read_before and source.kind != "feed":
-                return f"{item.result.url}: nothing extracted where figures were read before (layout changed?)"
-        return None
+        """Why this refresh of `source` counts as a failure, or None. A linked article that fails is
+        recorded and logged, but is not the source's failure (one deleted story must not break a feed)."""
+        for item in fetched:
+            if item.error and item.follow_up:
+                log.info("%s: linked article %s: %s", source.id, item.result.url, item.error)
+        errors = [f"{f.result.url}: {f.error}" for f in fetched if f.error and not f.superseded and not f.follow_up]
+        return "; ".join(errors)[:1000] if errors else None
 
     def _citation_events(self, source: Source, fetched: list[Fetched], changes, state) -> list[int]:  # type: ignore[no-untyped-def]
         first = next((f for f in fetched if not f.superseded), None)
@@ -357,9 +372,8 @@ class Pipeline:
         if broken:
             events += self.differ.source_event("source_recovered", source, f"at|{now}",
                                                {"after_failures": failures})
-        else:
-            self.store.db.execute(
-                "UPDATE observations SET last_seen = ? WHERE source_id = ? AND current = 1", [now, source.id]
-            )
+        # the source still states what it stated: its current values were seen again now
+        self.store.db.execute("UPDATE observations SET last_seen = ? WHERE source_id = ? AND current = 1",
+                              [now, source.id])
         self.store.update_source(source.id, **fields)
         return events

@@ -82,26 +82,11 @@ class Store:
 
     # --- fetches and documents ------------------------------------------------------------------
 
-    def last_good_fetch(self, url: str) -> dict[str, Any] | None:
-        """The latest fetch of `url` that got a body or a 304: what makes the next GET conditional."""
-        return self._one(
-            "SELECT etag, last_modified, sha256, fingerprint, observations FROM fetches "
-            "WHERE url = ? AND error IS NULL AND sha256 IS NOT NULL ORDER BY id DESC LIMIT 1",
-            [url],
-        )
-
-    def url_seen(self, url: str) -> bool:
-        return self._one("SELECT 1 AS seen FROM fetches WHERE url = ? AND error IS NULL LIMIT 1", [url]) is not None
-
     def save_document(self, sha256: str, body: bytes, content_type: str) -> None:
         self.db.execute(
             "INSERT OR IGNORE INTO documents (sha256, content_type, bytes, body, first_seen) VALUES (?, ?, ?, ?, ?)",
             [sha256, content_type, len(body), zlib.compress(body, 6), utcnow()],
         )
-
-    def document(self, sha256: str) -> bytes | None:
-        row = self._one("SELECT body FROM documents WHERE sha256 = ?", [sha256])
-        return zlib.decompress(row["body"]) if row else None
 
     def record_fetch(self, **fields: Any) -> int:
         cursor = self.db.execute(
@@ -109,11 +94,6 @@ class Store:
             list(fields.values()),
         )
         return int(cursor.lastrowid or 0)
-
-    def set_fetch_observations(self, fetch_id: int, count: int) -> None:
-        self.db.execute("UPDATE fetches SET observations = ? WHERE id = ?", [count, fetch_id])
-
-    # --- observations ---------------------------------------------------------------------------
 
     def current_observations(self, indicator: str, period: str | None = None) -> list[StoredObservation]:
         """The values each source currently states for an indicator (optionally one period)."""
@@ -152,15 +132,15 @@ class Store:
 
     def highest_other_period(
         self, indicator: str, unit: str, variant: str, period: str
-    ) -> tuple[float | None, str | None]:
-        """The highest sane current value of the indicator in any other period, and the earliest
-        first_seen among those values (what a record is judged against), in one indexed query."""
+    ) -> tuple[float | None, str | None, str | None]:
+        """The highest sane current value of the indicator in any other period, the earliest
+        first_seen and the latest period among those (what a record is judged against), in one query."""
         row = self.db.execute(
-            "SELECT max(value), min(first_seen) FROM observations WHERE indicator = ? AND current = 1 "
+            "SELECT max(value), min(first_seen), max(period) FROM observations WHERE indicator = ? AND current = 1 "
             "AND status = 'ok' AND unit = ? AND variant = ? AND period != ?",
             [indicator, unit, variant, period],
         ).fetchone()
-        return row[0], row[1]
+        return row[0], row[1], row[2]
 
     def median_value(self, indicator: str, unit: str, variant: str) -> float | None:
         """The median of the indicator's sane current values: a reference when no baseline exists."""

@@ -27,8 +27,7 @@ MIGRATIONS: tuple[str, ...] = (
         last_new_data TEXT,
         consecutive_failures INTEGER NOT NULL DEFAULT 0,
         broken INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT,
-        last_observed INTEGER NOT NULL DEFAULT 0
+        last_error TEXT
     );
     CREATE TABLE documents (
         sha256 TEXT PRIMARY KEY,

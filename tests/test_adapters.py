@@ -124,10 +124,10 @@ def test_sbp_shape_changes_are_extract_errors(name: str, message: str) -> None:
 
 
 @pytest.mark.parametrize(("name", "indicator", "period", "variant", "value"), [
-    ("comtrade_124_586_X_2024.json", "ca_exports_to_pk", "2024", "reporter=124", 318_605_214),
-    ("comtrade_124_586_M_2024.json", "ca_imports_from_pk", "2024", "reporter=124", 410_212_655),
-    ("comtrade_124_586_X_2023.json", "ca_exports_to_pk", "2023", "reporter=124", 297_114_552),
-    ("comtrade_124_586_M_2023.json", "ca_imports_from_pk", "2023", "reporter=124", 398_903_420),
+    ("comtrade_124_586_X_2024.json", "ca_exports_to_pk", "2024", "", 318_605_214),
+    ("comtrade_124_586_M_2024.json", "ca_imports_from_pk", "2024", "", 410_212_655),
+    ("comtrade_124_586_X_2023.json", "ca_exports_to_pk", "2023", "", 297_114_552),
+    ("comtrade_124_586_M_2023.json", "ca_imports_from_pk", "2023", "", 398_903_420),
     ("comtrade_586_124_M_2024.json", "ca_exports_to_pk", "2024", "reporter=586", 341_880_077),
 ])
 def test_comtrade_captures(name: str, indicator: str, period: str, variant: str, value: int) -> None:
@@ -435,7 +435,7 @@ def test_e2e_comtrade_all_views(server: LoopbackServer, tmp_path: Path, db_path:
     [report] = pipe.refresh(config.only(["comtrade_ca_pk"])).sources
     assert report.ok and report.observations == 5, report.error
     variants = {o.variant: o.value for o in current(store, "ca_exports_to_pk", "2024")}
-    assert variants == {"reporter=124": 318_605_214, "reporter=586": 341_880_077}
+    assert variants == {"": 318_605_214, "reporter=586": 341_880_077}
     [again] = pipe.refresh(config.only(["comtrade_ca_pk"])).sources
     assert again.unchanged == 5
 

@@ -154,3 +154,9 @@ class _Stdin:
         import io
 
         self.buffer = io.BytesIO(data)
+
+
+def test_io_errors_are_one_line_not_a_traceback(capsys, tmp_path):
+    code, _, err = run(capsys, "--db", str(tmp_path / "bw.db"), "digest", "--all", "--out",
+                       str(tmp_path / "missing-dir" / "d.html"))
+    assert code == 1 and err.startswith("bridgewatch: error: FileNotFoundError") and "Traceback" not in err

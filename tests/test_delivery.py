@@ -238,3 +238,25 @@ def test_probe_message_has_every_form():
     msg = probe_message("json://127.0.0.1/x")
     assert msg.subject == "bridgewatch test message" and "json://127.0.0.1/x" in msg.text
     assert msg.payload["type"] == "bridgewatch.test" and json.dumps(msg.payload)
+
+
+def test_webhook_tokens_in_the_path_are_redacted() -> None:
+    from service.delivery import redact, scrub_for
+
+    url = "json://hooks.example.org/hook/s3cr3tT0kenValue"
+    assert redact(url) == "json://hooks.example.org/hook/***"
+    assert "s3cr3tT0kenValue" not in scrub_for(f"POST {url} failed: 403 for s3cr3tT0kenValue", url)
+    assert redact("json://127.0.0.1:9000/hook") == "json://127.0.0.1:9000/hook"
+
+
+def test_smtp_password_is_never_sent_in_the_clear_to_a_remote_relay() -> None:
+    from service.delivery.base import DeliveryError
+    from service.delivery.email import SmtpTarget
+
+    env = {"BRIDGEWATCH_SMTP_PASSWORD": "pw"}
+    assert SmtpTarget.from_url("mailto://u@smtp.example.org:587?to=a@x.org", env).mode == "starttls"
+    assert SmtpTarget.from_url("mailto://u@smtp.example.org:465?to=a@x.org", env).mode == "ssl"
+    with pytest.raises(DeliveryError, match="unencrypted"):
+        SmtpTarget.from_url("mailto://u@smtp.example.org:25?to=a@x.org", env)
+    assert SmtpTarget.from_url("mailto://u@smtp.example.org:25?to=a@x.org&mode=plain", env).mode == "plain"
+    assert SmtpTarget.from_url("mailto://u@127.0.0.1:2525?to=a@x.org", env).mode == "plain"

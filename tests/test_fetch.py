@@ -96,3 +96,50 @@ def test_retry_after_header_is_honoured_and_capped():
     result = fetcher().get(url)
     assert result.ok and result.body == b"[1]"
     assert len([c for c in responses.calls if c.request.url == url]) == 2
+
+
+def test_a_server_dripping_its_body_is_cut_at_the_deadline():
+    import socket
+    import threading
+    import time
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    stop = threading.Event()
+
+    def drip() -> None:
+        while not stop.is_set():
+            try:
+                listener.settimeout(0.2)
+                conn, _ = listener.accept()
+            except OSError:
+                continue
+            with conn:
+                request = conn.recv(65536)
+                if b"robots.txt" in request:
+                    conn.sendall(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n")
+                    continue
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 100000\r\n\r\n")
+                for _ in range(200):  # one byte every 0.1 s: each read succeeds, the body never ends
+                    if stop.is_set():
+                        break
+                    try:
+                        conn.sendall(b"x")
+                    except OSError:
+                        break
+                    time.sleep(0.1)
+
+    thread = threading.Thread(target=drip, daemon=True)
+    thread.start()
+    try:
+        started = time.monotonic()
+        result = fetcher(connect_timeout=0.2, read_timeout=0.5, retries=0).get(
+            f"http://127.0.0.1:{listener.getsockname()[1]}/slow")
+        elapsed = time.monotonic() - started
+    finally:
+        stop.set()
+        thread.join(5)
+        listener.close()
+    assert not result.ok and "timed out" in result.error
+    assert elapsed < 5  # the deadline (connect + 3 x read = 1.7 s) ended it, not the 20 s drip

@@ -170,3 +170,15 @@ def test_one_off_refresh_process_skips_a_leased_source(tmp_path: Path, server: L
     done = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert Store(db_path).counts()["observations"] == 1
+
+
+def test_a_lease_left_by_an_earlier_process_with_our_pid_is_taken_over(db_path: Path) -> None:
+    """A container restarted after kill -9 runs the daemon as pid 1 on the same host again."""
+    store = Store(db_path)
+    mine = Leases(store.db)
+    ghost = Leases(store.db)
+    ghost.owner = f"{ghost.host}:{ghost.pid}:earlier-incarnation:abcd"  # same host and pid, another life
+    assert ghost.acquire("source:x")
+    assert mine.acquire("source:x")
+    other = Leases(store.db)  # a second holder of this same process still contends normally
+    assert not other.acquire("source:x")

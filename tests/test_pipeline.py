@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import pytest
-
 from service.config import load
 from service.diff import Differ
 from service.pipeline import Pipeline
@@ -151,13 +149,16 @@ def test_failing_source_never_stops_the_others_and_breaks_after_n(tmp_path, serv
     assert store.source_state("bad")["broken"] == 0
 
 
-def test_layout_change_counts_as_failure(tmp_path, server):
+def test_layout_change_counts_as_failure_until_the_source_is_broken(tmp_path, server):
     page = server.add("/page", DEC_ARTICLE)
-    pipeline, store = setup(tmp_path, server, source_entry("page", page), settings="broken_after = 1")
+    pipeline, store = setup(tmp_path, server, source_entry("page", page), settings="broken_after = 2")
     pipeline.refresh(pipeline.config.only(["page"]))
+    assert pipeline.refresh(pipeline.config.only(["page"])).sources[0].unchanged == 1  # 304: still fine
     server.add("/page", article("Site redesign", "Our new look is here."))
     report = pipeline.refresh(pipeline.config.only(["page"]))
     assert report.failed and "nothing extracted" in report.failed[0].error
+    again = pipeline.refresh(pipeline.config.only(["page"]))  # the same redesigned page: still a failure
+    assert again.failed and "nothing extracted" in again.failed[0].error
     assert [e["kind"] for e in store.events()][-1] == "source_broken"
 
 
@@ -181,22 +182,29 @@ def test_cited_page_gone_or_changed_raises_citation_changed(tmp_path, server):
     assert len(gone) == 1 and gone[0]["detail"]["status"] == 404
 
 
-def test_a_crash_mid_source_leaves_the_database_consistent(tmp_path, server, monkeypatch):
+def test_a_crash_while_storing_one_source_rolls_it_back_and_spares_the_others(tmp_path, server, monkeypatch):
     api = server.add("/wb", worldbank({"2024": 4.32e9}), content_type="application/json")
-    pipeline, store = setup(tmp_path, server, source_entry("wb", api, "worldbank"))
+    page = server.add("/news", DEC_ARTICLE)
+    pipeline, store = setup(tmp_path, server, source_entry("wb", api, "worldbank") + source_entry("news", page))
+    real = Differ.events_for
 
-    def crash(*args, **kwargs):
-        raise RuntimeError("power cut")
+    def crash(self, source, changes, backfill=False):
+        if source.id == "wb":
+            raise RuntimeError("power cut")
+        return real(self, source, changes, backfill)
 
     monkeypatch.setattr(Differ, "events_for", crash)
-    with pytest.raises(RuntimeError):
-        pipeline.refresh(pipeline.config.only(["wb"]))
-    counts = store.counts()
-    assert counts["observations"] == 0 and counts["fetches"] == 0 and counts["events"] == 0
+    report = pipeline.refresh(pipeline.config.only(["wb", "news"]))
+    failed = {s.source_id: s.error for s in report.failed}
+    assert list(failed) == ["wb"] and "power cut" in failed["wb"]
+    assert store.db.execute("SELECT count(*) FROM fetches WHERE source_id = 'wb'").fetchone()[0] == 0
+    assert store.db.execute("SELECT count(*) FROM observations WHERE source_id = 'wb'").fetchone()[0] == 0
+    assert store.history("pk_it_exports_monthly")  # the other source landed
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert store.db.execute("SELECT count(*) FROM leases").fetchone()[0] == 0  # nothing left locked
     monkeypatch.undo()
     pipeline.refresh(pipeline.config.only(["wb"]))
-    assert store.counts()["observations"] == 1
+    assert store.history("pk_ict_service_exports_cy")
 
 
 def test_unchanged_fingerprint_skips_extraction(tmp_path, server):
@@ -253,3 +261,22 @@ def test_two_way_trade_is_derived_from_an_official_sources_parts(tmp_path, serve
     pipeline.refresh(pipeline.config.only(["trade"]))
     totals = store.history("ca_pk_trade_total")
     assert [(r["period"], r["value"], r["unit"]) for r in totals] == [("2024", 650e6, "USD")]
+
+
+def test_first_read_of_a_history_raises_no_record_for_old_periods(tmp_path, server):
+    rows = "".join(f"<tr><td>{p}</td><td>{v} million</td></tr>" for p, v in
+                   (("2026-08", 420), ("2026-09", 400), ("2026-10", 410)))
+    page = server.add("/table", f"<html><body><table>{rows}</table></body></html>")
+    sources = (f'[[sources]]\nid = "table"\nurl = "{page}"\nkind = "html"\nunit = "USD"\n'
+               'indicators = ["pk_it_exports_monthly"]\n'
+               "pattern = '(?P<period>\\d{4}-\\d{2})\\s+(?P<value>\\d+ million)'\n")
+    pipeline, store = setup(tmp_path, server, sources)
+    pipeline.refresh(pipeline.config.only(["table"]))
+    assert len(store.history("pk_it_exports_monthly")) == 3
+    # only the latest period is news; August, the highest, is history and no "record"
+    assert kinds(store) == [("new_period", "pk_it_exports_monthly", "2026-10")]
+    rows += "<tr><td>2026-11</td><td>455 million</td></tr>"
+    server.add("/table", f"<html><body><table>{rows}</table></body></html>")
+    pipeline.refresh(pipeline.config.only(["table"]))
+    record = [e for e in store.events() if e["kind"] == "record"]
+    assert [(e["period"], e["old_value"]) for e in record] == [("2026-11", 420e6)]

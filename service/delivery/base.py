@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 SECRET_KEYS = ("pass", "password", "token", "secret", "key", "apikey", "auth", "sig", "signature", "access")
-_MASK = "***"
+MASK = "***"
 
 
 class DeliveryError(Exception):
@@ -57,10 +57,10 @@ def redact(url: str) -> str:
     parts = urlsplit(url)
     netloc = parts.netloc
     if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", f":{_MASK}@", 1)
+        netloc = netloc.replace(f":{parts.password}@", f":{MASK}@", 1)
     query = query_pairs(parts.query)
     if any(_secret_key(k) for k, _ in query):
-        masked = [(k, _MASK if _secret_key(k) else v) for k, v in query]
+        masked = [(k, MASK if _secret_key(k) else v) for k, v in query]
         return parts._replace(netloc=netloc, query=urlencode(masked, safe="*+")).geturl()
     return parts._replace(netloc=netloc).geturl()
 
@@ -74,5 +74,5 @@ def scrub(message: str, url: str, safe: str) -> str:
     pieces = [parts.password or "", parts.username or "", *parts.path.split("/")]
     pieces += [v for _, v in query_pairs(parts.query)]
     for secret in sorted({p for p in pieces if len(p) >= 4 and p not in safe}, key=len, reverse=True):
-        message = message.replace(secret, _MASK)
+        message = message.replace(secret, MASK)
     return message

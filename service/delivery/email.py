@@ -2,6 +2,9 @@
 
     mailto://[user@]smtp.host[:port]?to=a@x.org,b@y.org[&from=bw@x.org][&mode=plain|starttls|ssl]
     mailtos://… is the same with TLS: SSL on port 465, STARTTLS elsewhere.
+    mailto:// on port 587 (submission) or 465 uses STARTTLS or SSL too; plain SMTP only elsewhere,
+    and a password is never sent over plain SMTP unless the relay is on loopback or mode=plain is
+    written out.
 
 Credentials never need to sit in the config: the user comes from the URL or BRIDGEWATCH_SMTP_USER,
 the password from BRIDGEWATCH_SMTP_PASSWORD (a password in the URL is accepted for Apprise
@@ -13,6 +16,7 @@ permanent (the outbox stops retrying), anything else is worth another try.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import smtplib
 import ssl
@@ -46,7 +50,8 @@ class SmtpTarget:
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
         secure = parts.scheme == "mailtos"
         port = parts.port or (465 if secure and query.get("mode") == "ssl" else 587 if secure else 25)
-        mode = query.get("mode") or (("ssl" if port == 465 else "starttls") if secure else "plain")
+        mode = query.get("mode") or (
+            "ssl" if port == 465 else "starttls" if secure or port == 587 else "plain")
         if mode not in ("plain", "starttls", "ssl"):
             raise DeliveryError(f"unknown mode {mode!r} in {redact(url)}", permanent=True)
         recipients = tuple(a.strip() for a in query.get("to", "").replace(";", ",").split(",") if a.strip())
@@ -55,8 +60,19 @@ class SmtpTarget:
         user = unquote(parts.username) if parts.username else env.get("BRIDGEWATCH_SMTP_USER")
         password = unquote(parts.password) if parts.password else env.get("BRIDGEWATCH_SMTP_PASSWORD")
         sender = query.get("from") or env.get("BRIDGEWATCH_SMTP_FROM") or f"bridgewatch@{parts.hostname}"
+        if mode == "plain" and password and query.get("mode") != "plain" and not _loopback(parts.hostname):
+            raise DeliveryError(
+                f"{redact(url)}: refusing to send the SMTP password unencrypted; use mailtos:// or port 587 "
+                "(STARTTLS), or write mode=plain if you really mean it", permanent=True)
         return cls(parts.hostname, port, mode, user, password, sender, recipients)
 
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host == "localhost"
 
 def build_message(target: SmtpTarget, subject: str, text: str, html: str, message_id: str | None = None,
                   images: dict[str, bytes] | None = None) -> EmailMessage:
@@ -106,7 +122,8 @@ def send(url: str, subject: str, text: str, html: str, message_id: str | None = 
         reason = exc.smtp_error.decode(errors="replace") if isinstance(exc.smtp_error, bytes) else exc.smtp_error
         raise DeliveryError(f"{where} answered {exc.smtp_code} {reason}", permanent=exc.smtp_code >= 500) from None
     except smtplib.SMTPNotSupportedError as exc:
-        raise DeliveryError(f"{where}: {exc} (try mode=plain or mode=ssl)", permanent=True) from None
+        raise DeliveryError(f"{where}: {exc} (the server offers no STARTTLS: try mode=ssl on port 465)",
+                            permanent=True) from None
     except TimeoutError:
         raise DeliveryError(f"{where} timed out after {timeout:g}s") from None
     except ssl.SSLError as exc:

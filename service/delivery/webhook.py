@@ -56,12 +56,22 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import requests
 
 from service import __version__
-from service.delivery.base import DeliveryError, Message, query_pairs, redact
+from service.delivery.base import MASK, DeliveryError, Message, query_pairs
+from service.delivery.base import redact as redact_secrets
 
 SCHEMES = ("json", "jsons")
 SIGNATURE_HEADER = "X-Bridgewatch-Signature"
 RETRYABLE = {408, 425, 429}
 
+
+
+def redact(url: str) -> str:
+    """As base.redact, and every path segment after the first masked too: webhook services put
+    their token in the path (json://hooks.example.org/hook/T0KEN), where no key names it secret."""
+    parts = urlsplit(redact_secrets(url))
+    first, *rest = parts.path.lstrip("/").split("/", 1)
+    path = "/" + first + (f"/{MASK}" if rest and rest[0] else "")
+    return parts._replace(path=path if parts.path else "").geturl()
 
 def target(url: str) -> tuple[str, str, dict[str, str], dict[str, str], tuple[str, str] | None]:
     """(method, http_url, headers, params, basic auth) for a json:// URL."""
