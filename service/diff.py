@@ -95,7 +95,7 @@ class Differ:
             official = sorted(s for s, _ in pair if self._official(s))
             ids += self._add("sources_disagree", f"disagree|{figure}|{pair!r}", common, old_value=standing.value,
                              detail={"other_source": standing.source_id, "other_value": standing.value,
-                                     "other_url": standing.url, "official": official})
+                                     "other_url": standing.url, "official_sources": official})
         # an old period read for the first time is neither a record nor progress toward a target
         if indicator is not None and announce_new:
             ids += self._record(indicator, change, common, figure)

@@ -103,7 +103,7 @@ def test_revision_record_and_sources_disagree(tmp_path, server):
     pipeline.refresh(pipeline.config.only(["wb_copy"]))
     disagree = [e for e in store.events() if e["kind"] == "sources_disagree"]
     assert len(disagree) == 1 and disagree[0]["detail"]["other_source"] == "wb"
-    assert disagree[0]["detail"]["official"] == ["wb"]
+    assert disagree[0]["detail"]["official_sources"] == ["wb"]
 
 
 def test_suspect_value_is_stored_as_suspect_not_alerted(tmp_path, server):
