@@ -88,19 +88,13 @@ class Snapshot:
 
     @classmethod
     def load(cls, store: Store) -> Snapshot:
-        rows = store.db.query(
-            "SELECT f.url, f.etag, f.last_modified, f.sha256, f.fingerprint, f.observations FROM fetches f "
-            "JOIN (SELECT url, max(id) AS id FROM fetches WHERE error IS NULL AND sha256 IS NOT NULL GROUP BY url) "
-            "last ON last.id = f.id"
-        )
-        validators, fingerprints, observed = {}, {}, {}
-        for r in rows:
-            validators[r["url"]] = Validators(r["etag"], r["last_modified"], r["sha256"])
-            fingerprints[r["url"]] = r["fingerprint"]
-            observed[r["url"]] = r["observations"]
-        # articles fetched once (or found gone) are not fetched again
-        seen = {r["url"] for r in store.db.query(
-            "SELECT DISTINCT url FROM fetches WHERE error IS NULL OR status IN (404, 410)")}
+        validators, fingerprints, observed, seen = {}, {}, {}, set()
+        for r in store.db.query("SELECT * FROM url_state"):
+            seen.add(r["url"])  # articles fetched once (or found gone) are not fetched again
+            if r["sha256"] and not r["gone"]:
+                validators[r["url"]] = Validators(r["etag"], r["last_modified"], r["sha256"])
+                fingerprints[r["url"]] = r["fingerprint"]
+                observed[r["url"]] = r["observations"]
         return cls(validators, fingerprints, observed, seen)
 
 

@@ -89,10 +89,27 @@ class Store:
         )
 
     def record_fetch(self, **fields: Any) -> int:
+        """Append a fetch to the history and keep `url_state` (what the next fetch starts from) current."""
         cursor = self.db.execute(
             f"INSERT INTO fetches ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
             list(fields.values()),
         )
+        if fields.get("error") is None and fields.get("sha256"):
+            self.db.execute(
+                "INSERT INTO url_state (url, etag, last_modified, sha256, fingerprint, observations, gone, updated_at) "
+                "VALUES (:url, :etag, :last_modified, :sha256, :fingerprint, :observations, 0, :started_at) "
+                "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
+                "sha256 = excluded.sha256, fingerprint = excluded.fingerprint, observations = excluded.observations, "
+                "gone = 0, updated_at = excluded.updated_at",
+                {k: fields.get(k) for k in ("url", "etag", "last_modified", "sha256", "fingerprint", "started_at")}
+                | {"observations": fields.get("observations", 0)},
+            )
+        elif fields.get("status") in (404, 410):
+            self.db.execute(
+                "INSERT INTO url_state (url, gone, updated_at) VALUES (?, 1, ?) "
+                "ON CONFLICT(url) DO UPDATE SET gone = 1, updated_at = excluded.updated_at",
+                [fields["url"], fields.get("started_at")],
+            )
         return int(cursor.lastrowid or 0)
 
     def current_observations(self, indicator: str, period: str | None = None) -> list[StoredObservation]:

@@ -145,6 +145,26 @@ MIGRATIONS: tuple[str, ...] = (
         last_all_clear TEXT
     );
     """,
+    # 4: the latest state of every URL, kept as fetches land, so a refresh starts without scanning
+    # the whole (ever-growing) fetch history
+    """
+    CREATE TABLE url_state (
+        url TEXT PRIMARY KEY,
+        etag TEXT,
+        last_modified TEXT,
+        sha256 TEXT,  -- NULL while the URL has never answered with a usable body
+        fingerprint TEXT,
+        observations INTEGER NOT NULL DEFAULT 0,
+        gone INTEGER NOT NULL DEFAULT 0,  -- answered 404/410: an article not to fetch again
+        updated_at TEXT NOT NULL
+    );
+    INSERT INTO url_state (url, etag, last_modified, sha256, fingerprint, observations, gone, updated_at)
+        SELECT f.url, f.etag, f.last_modified, f.sha256, f.fingerprint, f.observations, 0, f.started_at
+        FROM fetches f JOIN (SELECT url, max(id) AS id FROM fetches WHERE error IS NULL AND sha256 IS NOT NULL
+                             GROUP BY url) last ON last.id = f.id;
+    INSERT OR IGNORE INTO url_state (url, gone, updated_at)
+        SELECT url, 1, max(started_at) FROM fetches WHERE status IN (404, 410) GROUP BY url;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
