@@ -640,6 +640,7 @@ _ABBREVIATIONS = {
     "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "rs",
     "u.s", "approx", "est", "govt", "dept", "fig",
 }
+LAST_WORD_RE = re.compile(r"(\S+)[.!?][\"”’)\]]?$")
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9$])")
 MAJOR_BREAK_RE = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|,\s+and\b|,\s+with\b|\.\s", re.I)
 MINOR_BREAK_RE = re.compile(r",(?=\s)|\(|\)|\s[–—]\s|:\s")
@@ -657,7 +658,8 @@ def split_sentences(text: str) -> Iterator[str]:
             continue
         start = 0
         for m in SENTENCE_END_RE.finditer(line):
-            word = re.search(r"(\S+)[.!?][\"”’)\]]?$", line[start : m.start()])
+            # the word before the stop: an end-anchored search, so only the tail of the line is read
+            word = LAST_WORD_RE.search(line[max(start, m.start() - 60) : m.start()])
             if word and word.group(1).lower().lstrip("([\"“'").rstrip(".") in _ABBREVIATIONS:
                 continue
             yield line[start : m.start()].strip()
@@ -791,11 +793,15 @@ class _Context:
 
 
 # Only a sentence with a digit or a number word can state a figure; the others are skimmed.
-FIGURE_HINT_RE = re.compile(
-    r"\d|\b(?:" + "|".join([*_COUNT_WORDS, *_ORDINAL_WORDS, "hundred", "thousand", "million", "billion",
-                            "trillion", "lakh", "crore", "dozen"]) + r")\b",
-    re.I,
-)
+# (A set lookup of its words: a case-blind regex alternation of these words is six times slower.)
+_NUMBER_WORDS = frozenset([*_COUNT_WORDS, *_ORDINAL_WORDS, "hundred", "thousand", "million", "billion",
+                           "trillion", "lakh", "crore", "dozen"])
+_DIGIT_RE = re.compile(r"\d")
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def may_state_a_figure(sentence: str) -> bool:
+    return _DIGIT_RE.search(sentence) is not None or not _NUMBER_WORDS.isdisjoint(_WORD_RE.findall(sentence.lower()))
 
 
 # A Canadian government page writes Canadian dollars as a bare "$".
@@ -842,10 +848,10 @@ def read_figures(
     doc = _Doc(text, published)
     context = _Context()
     for sentence in split_sentences(text):
-        if FIGURE_HINT_RE.search(sentence):
-            context = _read_sentence(sentence, doc, _resolved(context))
+        if may_state_a_figure(sentence):
+            context = _read_sentence(sentence, doc, _resolved(context, doc))
         else:
-            context = _skim_sentence(sentence, doc, context)
+            context = _skim_sentence(sentence, context)
     wanted = set(indicators) if indicators is not None else None
     results = [o for o in doc.results.values() if wanted is None or o.indicator in wanted]
     return sorted(results, key=lambda o: (o.indicator, o.period, o.value))
@@ -974,25 +980,37 @@ def _read_sentence(text: str, doc: _Doc, context: _Context) -> _Context:
     return _next_context(s, families)
 
 
-def _skim_sentence(text: str, doc: _Doc, context: _Context) -> _Context:
-    """The context a sentence without figures leaves: what _next_context gives, except that its
-    subject (the costly topic search) is deferred until a sentence with a figure asks for it."""
-    s = _Sentence(text, doc, context, find_periods(text, doc.published), [], split_clauses(text), [], [])
-    after = _next_context(s, [])
-    return replace(after, pending=(*context.pending, text))
+def _skim_sentence(text: str, context: _Context) -> _Context:
+    """A sentence without figures is only queued: what it leaves for later sentences (subject,
+    period, country) is worked out by `_resolved` if, and only if, a sentence with a figure needs it."""
+    return replace(context, pending=(*context.pending, text))
 
 
-def _resolved(context: _Context) -> _Context:
-    """`context` with the subject of its skimmed sentences looked up: the latest one that names one."""
+def _resolved(context: _Context, doc: _Doc) -> _Context:
+    """The context after the queued sentences, exactly as _next_context applied to each in turn would
+    leave it, read backwards: the latest sentence naming a subject, a period or a country decides it
+    (the year comes from the last sentence alone), so usually only the last one or two are read."""
     if not context.pending:
         return context
-    family = context.family
-    for text in reversed(context.pending):
-        topics = find_topics(text)
-        if topics:
-            family = topics[-1].family
+    family, period, country, year = context.family, context.period, context.country, None
+    found_family = found_period = found_country = False
+    for i, text in enumerate(reversed(context.pending)):
+        if i == 0 or not found_period:
+            periods = find_periods(text, doc.published)
+            if i == 0:
+                year = next((p for p in periods if p.kind == "year"), None)
+            if periods and not found_period:
+                clauses = split_clauses(text)
+                period = next((p for p in periods if p.kind in ("month", "fy", "fytd")
+                               and not _clause_at(clauses, p.start).comparison), None)
+                found_period = True
+        if not found_country and (named := _country(text)):
+            country, found_country = named, True
+        if not found_family and (topics := find_topics(text)):
+            family, found_family = topics[-1].family, True
+        if found_family and found_period and found_country:
             break
-    return replace(context, family=family, pending=())
+    return _Context(family, period, year, country)
 
 
 def _next_context(s: _Sentence, families: list[str]) -> _Context:

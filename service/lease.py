@@ -156,10 +156,14 @@ class Leases:
         with write_transaction(self.db):
             self.release_within(name)
 
-    def release_within(self, name: str) -> None:
-        """`release` inside the caller's write transaction: the lease goes with what it protected."""
+    def release_within(self, name: str) -> bool:
+        """`release` inside the caller's write transaction, so the lease goes with what it protected.
+        False when the lease was no longer ours (expired and taken, or abandoned): write nothing then."""
         self.held.discard(name)
-        self.db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", [name, self.owner])
+        if self.abandoned:
+            return False
+        cursor = self.db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", [name, self.owner])
+        return cursor.rowcount == 1
 
     def release_all(self) -> None:
         """Give back every lease of this holder, including any whose release rolled back."""

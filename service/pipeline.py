@@ -47,6 +47,7 @@ class Fetched:
     follow_up: bool = False  # an article a feed or listing linked to (its failure is not the source's)
     read_before: int = 0  # figures the previous good fetch of this URL yielded
     previous_sha256: str | None = None  # the body the previous good fetch of this URL got
+    same_state: bool = False  # unchanged body and the same validators: the URL's stored state stands
 
 
 @dataclass(slots=True)
@@ -148,11 +149,13 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
     result = item.result
     item.kind = kind
     item.read_before = snapshot.observed_before.get(result.url, 0)
+    previous = snapshot.validators.get(result.url)
+    item.same_state = previous is not None and (previous.etag, previous.last_modified) == (
+        result.etag, result.last_modified)
     if result.not_modified:
         item.unchanged = True
         item.fingerprint = snapshot.fingerprints.get(result.url)
         return
-    previous = snapshot.validators.get(result.url)
     item.previous_sha256 = previous.sha256 if previous else None
     fingerprint_fn = FINGERPRINTERS.get(kind)
     item.fingerprint = fingerprint_fn(result.body or b"") if fingerprint_fn else None
@@ -161,7 +164,9 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
         or (item.fingerprint is not None and item.fingerprint == snapshot.fingerprints.get(result.url))
     ):
         item.unchanged = True
+        item.same_state = item.same_state and previous.sha256 == result.sha256
         return
+    item.same_state = False
     extract = EXTRACTORS.get(kind)
     if extract is None:
         item.error = f"no extractor for kind {kind!r}"
@@ -276,11 +281,12 @@ class Pipeline:
         report = SourceReport(source.id, ok=True, documents=len(fetched))
         lease = source_lease(source.id)
         with self.store.transaction():
-            if not self.leases.holds(lease):
+            if not self.leases.release_within(lease):
                 return None
-            self.leases.release_within(lease)
-            self.store.ensure_source(source.id, source.kind, source.url, source.role)
-            state = self.store.source_state(source.id) or {}
+            state = self.store.source_state(source.id)
+            if state is None or (state["kind"], state["url"], state["role"]) != (source.kind, source.url, source.role):
+                self.store.ensure_source(source.id, source.kind, source.url, source.role)
+            state = state or {}
             changes = []
             indicators = dict(self.config.indicators)
             for item in fetched:
@@ -308,6 +314,7 @@ class Pipeline:
         if r.body is not None and r.sha256:
             self.store.save_document(r.sha256, r.body, r.content_type)
         return self.store.record_fetch(
+            refresh_state=not (item.unchanged and item.same_state),
             source_id=source.id, url=r.url, final_url=r.final_url, started_at=now, status=r.status,
             etag=r.etag, last_modified=r.last_modified, sha256=r.sha256 if not item.error else None,
             fingerprint=item.fingerprint, bytes=len(r.body) if r.body is not None else None,

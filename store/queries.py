@@ -58,7 +58,11 @@ class Store:
             yield self
 
     def _one(self, sql: str, params: Iterable[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
-        return next(self.db.query(sql, params), None)
+        # the raw connection: sqlite-utils' query() wraps every read in a savepoint, which the
+        # refresh's hot path (several reads per source, inside our own transaction) does not need
+        cursor = self.db.conn.execute(sql, params)  # type: ignore[arg-type]
+        row = cursor.fetchone()
+        return dict(zip([d[0] for d in cursor.description], row, strict=True)) if row else None
 
     # --- sources --------------------------------------------------------------------------------
 
@@ -88,13 +92,15 @@ class Store:
             [sha256, content_type, len(body), zlib.compress(body, 6), utcnow()],
         )
 
-    def record_fetch(self, **fields: Any) -> int:
-        """Append a fetch to the history and keep `url_state` (what the next fetch starts from) current."""
+    def record_fetch(self, *, refresh_state: bool = True, **fields: Any) -> int:
+        """Append a fetch to the history and keep `url_state` (what the next fetch starts from) current.
+
+        `refresh_state=False`: the URL's state is as stored (an unchanged body with the same validators)."""
         cursor = self.db.execute(
             f"INSERT INTO fetches ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
             list(fields.values()),
         )
-        if fields.get("error") is None and fields.get("sha256"):
+        if fields.get("error") is None and fields.get("sha256") and refresh_state:
             self.db.execute(
                 "INSERT INTO url_state (url, etag, last_modified, sha256, fingerprint, observations, gone, updated_at) "
                 "VALUES (:url, :etag, :last_modified, :sha256, :fingerprint, :observations, 0, :started_at) "

@@ -165,6 +165,10 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT OR IGNORE INTO url_state (url, gone, updated_at)
         SELECT url, 1, max(started_at) FROM fetches WHERE status IN (404, 410) GROUP BY url;
     """,
+    # 5: a source's current values, confirmed (last_seen) on every successful refresh of it
+    """
+    CREATE INDEX observations_by_source ON observations(source_id, current);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
