@@ -86,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", help="the document's URL (for relative links)")
     p.add_argument("--published", help="publication date YYYY-MM-DD (resolves 'in December')")
 
+    p = sub.add_parser("prune", help="forget old fetch history nothing depends on (the daemon does it daily)")
+    p.add_argument("--older-than", metavar="DAYS", type=int, help="default: [settings] keep_history_days")
+
     p = sub.add_parser("demo", help="run the whole pipeline offline against recorded sources")
     p.add_argument("--out", default="demo", help="folder for the database and digests (default: demo)")
 
@@ -387,6 +390,20 @@ def cmd_extract(args: argparse.Namespace) -> int:
         print(obs.as_json())
     for link in links:
         print(f"# would follow: {link.url}" + (f"  ({link.title})" if link.title else ""), file=sys.stderr)
+    return EXIT_OK
+
+
+@command
+def cmd_prune(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    days = args.older_than if args.older_than is not None else _config(args).settings.keep_history_days
+    before = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
+    store = _store(args)
+    removed = store.prune(before)
+    if sum(removed.values()):
+        store.db.execute("VACUUM")  # give the space back to the file system
+    print(f"pruned history older than {days} days: " + ", ".join(f"{n} {what}" for what, n in removed.items()))
     return EXIT_OK
 
 

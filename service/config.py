@@ -130,6 +130,7 @@ class Settings:
     user_agent: str = "bridgewatch/{version} (+https://github.com/bridgewatch/bridgewatch)"
     revision_tolerance: float = 1e-6  # relative: smaller differences are float noise, not revisions
     suspect_factor: float = 20.0  # a value this many times off its baseline is suspect
+    keep_history_days: int = 180  # fetches, bodies and sent deliveries older than this are pruned
     delivery_attempts: int = 8  # sends of one digest to one channel before it is marked dead
     delivery_backoff: float = 60.0  # seconds before the first retry; doubles each time, with jitter
     delivery_backoff_max: float = 6 * 3600.0  # the longest wait between two retries

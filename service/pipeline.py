@@ -10,14 +10,17 @@ kind-specific fingerprint (an API's `lastupdated`) skips extraction and the link
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import math
+import socket
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from urllib.parse import urlsplit
 
 from scrapers import load_all
 from scrapers.base import EXTRACTORS, FINGERPRINTERS, FOLLOWERS, Document, ExtractError, Observation, SourceSpec
@@ -120,7 +123,8 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
         except ExtractError as exc:
             last.error = f"reading links: {exc}"
             continue
-        links = [link for link in links if not (link.once and link.url in snapshot.seen_urls)][:MAX_FOLLOW_UPS]
+        links = [link for link in links if not (link.once and link.url in snapshot.seen_urls)]
+        links = [link for link in links if may_follow(link.url, last.result.final_url)][:MAX_FOLLOW_UPS]
         for link in links:
             result = fetcher.get(link.url, None if link.once else snapshot.validators.get(link.url))
             item = Fetched(result, link.kind, error=result.error, follow_up=True)
@@ -128,6 +132,22 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
             if not item.error:
                 _read(item, spec, link.kind, snapshot, link.published)
     return out
+
+
+def may_follow(url: str, linked_from: str) -> bool:
+    """A link found in a feed or listing may be fetched: http(s), and on the feed's own host or on a
+    public address. Scraped links are untrusted: one pointing at this machine, the local network or
+    a cloud metadata service (169.254.169.254) must not make the watcher fetch and store it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if parts.hostname == urlsplit(linked_from).hostname:
+        return True
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
+    except (OSError, UnicodeError):
+        return True  # unresolvable: the fetch will fail and say so
+    return all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
 
 
 def _fetch_with_mirrors(url: str, mirrors: Iterable[str], fetcher: Fetcher, snapshot: Snapshot,

@@ -187,6 +187,7 @@ class Daemon:
         # sends what was queued before it
         self.scheduler.add_job(self._digests, IntervalTrigger(seconds=DIGEST_EVERY), id="digests", name="digests",
                                next_run_time=self.started)
+        self.scheduler.add_job(self._prune, IntervalTrigger(days=1), id="prune", name="prune")
         self.scheduler.start()
         due = [p.source.id for p in self.planned if p.run_now]
         log.info("scheduled %d sources; %d due now%s", len(self.planned), len(due),
@@ -295,6 +296,18 @@ class Daemon:
             self._count(deliver_due(self.config, store, now))
         except Exception:
             log.exception("the digest run failed; the next one retries")
+        finally:
+            store.close()
+
+    def _prune(self) -> None:
+        """Daily: forget fetch history older than keep_history_days that nothing depends on."""
+        store = Store(self.db_path)
+        try:
+            before = datetime.now(UTC) - timedelta(days=self.config.settings.keep_history_days)
+            removed = store.prune(before.isoformat(timespec="microseconds"))
+            log.info("pruned history before %s: %s", before.date(), removed)
+        except Exception:
+            log.exception("pruning failed; tomorrow's run retries")
         finally:
             store.close()
 

@@ -320,6 +320,22 @@ class Store:
         rows = self.db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall()
         return {"pending": 0, "sending": 0, "sent": 0, "dead": 0, **{s: n for s, n in rows}}
 
+    def prune(self, before: str) -> dict[str, int]:
+        """Forget history older than `before` (ISO UTC) that nothing stands on: fetches no observation
+        was read from, the bodies only they pointed to, and sent deliveries. Observations, events and
+        digests (the record of what was said) are kept, and so is the latest state of every URL."""
+        with self.transaction():
+            fetches = self.db.execute(
+                "DELETE FROM fetches WHERE started_at < ? AND id NOT IN "
+                "(SELECT fetch_id FROM observations WHERE fetch_id IS NOT NULL)", [before]).rowcount
+            documents = self.db.execute(
+                "DELETE FROM documents WHERE first_seen < ? AND sha256 NOT IN "
+                "(SELECT sha256 FROM fetches WHERE sha256 IS NOT NULL) "
+                "AND sha256 NOT IN (SELECT sha256 FROM url_state WHERE sha256 IS NOT NULL)", [before]).rowcount
+            deliveries = self.db.execute(
+                "DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", [before]).rowcount
+        return {"fetches": fetches, "documents": documents, "deliveries": deliveries}
+
     def counts(self) -> dict[str, int]:
         tables = ("sources", "fetches", "documents", "observations", "events", "digests")
         return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables}

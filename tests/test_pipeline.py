@@ -280,3 +280,14 @@ def test_first_read_of_a_history_raises_no_record_for_old_periods(tmp_path, serv
     pipeline.refresh(pipeline.config.only(["table"]))
     record = [e for e in store.events() if e["kind"] == "record"]
     assert [(e["period"], e["old_value"]) for e in record] == [("2026-11", 420e6)]
+
+
+def test_feed_links_to_private_addresses_are_not_followed():
+    from service.pipeline import may_follow
+
+    feed = "https://www.dawn.com/feeds/business"
+    assert may_follow("https://www.dawn.com/news/1", feed)
+    assert may_follow("http://127.0.0.1:8080/a", "http://127.0.0.1:8080/feed.xml")  # the feed's own host
+    for bad in ("http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:8477/metrics", "http://10.0.0.5/",
+                "http://[::1]/", "file:///etc/passwd", "ftp://example.org/x"):
+        assert not may_follow(bad, feed), bad

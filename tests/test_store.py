@@ -49,3 +49,24 @@ def test_database_settings_and_a_newer_schema_is_refused(tmp_path):
     db.close()
     with pytest.raises(RuntimeError, match="newer than this bridgewatch"):
         connect(tmp_path / "bw.db")
+
+
+def test_prune_forgets_old_history_nothing_stands_on(tmp_path):
+    store = Store(tmp_path / "bw.db")
+    with store.transaction():
+        store.ensure_source("s", "html", "https://a.org/x", "news")
+        store.save_document("old", b"old body", "text/html")
+        store.save_document("kept", b"body with a figure", "text/html")
+        store.db.execute("UPDATE documents SET first_seen = '2020-01-01'")
+        old = store.record_fetch(source_id="s", url="https://a.org/x", started_at="2020-01-01", status=200,
+                                 sha256="old", refresh_state=False)
+        read = store.record_fetch(source_id="s", url="https://a.org/x", started_at="2020-01-02", status=200,
+                                  sha256="kept", observations=1)
+        store.insert_observation(indicator="pk_it_exports_monthly", period="2019-12", value=1e8, unit="USD",
+                                 source_id="s", fetch_id=read, status="ok", first_seen="2020-01-02",
+                                 last_seen="2020-01-02")
+    removed = store.prune("2021-01-01")
+    assert removed == {"fetches": 1, "documents": 1, "deliveries": 0}
+    assert [r["id"] for r in store.db.query("SELECT id FROM fetches")] == [read] != [old]
+    assert [r["sha256"] for r in store.db.query("SELECT sha256 FROM documents")] == ["kept"]
+    assert store.counts()["observations"] == 1
