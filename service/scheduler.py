@@ -150,6 +150,9 @@ class Daemon:
         self._running: dict[str, _Run] = {}
         self._lock = threading.Lock()
         self.store = Store(db_path)  # creates and migrates the database before anything runs
+        # this connection answers /healthz and the stop: it waits 5 s for a busy database, not 30 s,
+        # so a health probe answers within its timeout and a SIGTERM never queues behind a writer
+        self.store.db.execute("PRAGMA busy_timeout = 5000")
         self._fetcher = Pipeline(config, self.store).fetcher  # one HTTP client (pool, robots cache) for all jobs
         self._beat = Leases(self.store.db)  # the daemon's heartbeat: proof the database takes writes
         self._beat_lock = threading.Lock()  # the main connection serves the web threads one at a time
