@@ -197,11 +197,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     body = {"html": result.standalone_html, "markdown": lambda: result.markdown,
             "json": lambda: json.dumps(result.payload, ensure_ascii=False, indent=2) + "\n",
             "text": lambda: result.text}[fmt]()
-    if args.out:
-        Path(args.out).write_text(body, encoding="utf-8")
-        print(f"{result.subject} -> {args.out}")
-    else:
-        sys.stdout.write(body)
+    _write(body, args.out, result.subject)
     return EXIT_OK
 
 
@@ -271,12 +267,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 def cmd_feed(args: argparse.Namespace) -> int:
     from service.feed import atom
 
-    document = atom(_config(args), _store(args), limit=args.limit)
-    if args.out:
-        Path(args.out).write_text(document, encoding="utf-8")
-        print(f"Atom feed -> {args.out}")
-    else:
-        sys.stdout.write(document)
+    _write(atom(_config(args), _store(args), limit=args.limit), args.out, "Atom feed")
     return EXIT_OK
 
 
@@ -482,6 +473,15 @@ def _source_rows(db_path: str) -> dict[str, dict[str, Any]] | None:
 
 
 # --- printing helpers ---------------------------------------------------------------------------
+
+
+def _write(body: str, out: str | None, what: str) -> None:
+    """`body` to the file `out` (saying so), or to standard output."""
+    if out:
+        Path(out).write_text(body, encoding="utf-8")
+        print(f"{what} -> {out}")
+    else:
+        sys.stdout.write(body)
 
 
 def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
