@@ -35,5 +35,7 @@ def setup(fmt: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("apscheduler", "mail.log", "asyncio"):
         logging.getLogger(noisy).setLevel(max(level, logging.WARNING))
-    # urllib3 logs every retry as a warning; the fetch result already says what failed, once.
-    logging.getLogger("urllib3").setLevel(max(level, logging.ERROR))
+    # urllib3 logs every retry, and pypdf every oddity of a damaged file, as warnings; the fetch or
+    # extraction result already says what failed, once.
+    for chatty in ("urllib3", "pypdf"):
+        logging.getLogger(chatty).setLevel(max(level, logging.ERROR))
