@@ -214,6 +214,9 @@ class _PeriodFinder:
         return all(end <= p.start or start >= p.end for p in self.found)
 
     def add(self, period: Period) -> None:
+        if period.kind == "fytd" and period.label.endswith(":Jul-Jun"):
+            # "July-June FY25" is the whole fiscal year, not a part of it
+            period = replace(period, kind="fy", label=period.label.removesuffix(":Jul-Jun"))
         if self.free(period.start, period.end):
             self.found.append(period)
 
@@ -1310,6 +1313,11 @@ def _is_year_on_year(s: _Sentence, pct: Percent, period: Period) -> bool:
         if _month_number(base.group("m")) != month:
             return False
         return base.group("y") is None or int(base.group("y")) == year - 1
+    right_after = s.text[pct.end : pct.end + 30].lstrip()  # "13pc year-on-year and 11pc month-on-month"
+    if YOY_RE.match(right_after):
+        return True
+    if PREV_MONTH_RE.match(right_after):
+        return False
     segment = _segment_text(s, pct.start)
     if PREV_MONTH_RE.search(segment):
         return False
