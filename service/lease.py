@@ -131,13 +131,6 @@ class Leases:
             or (current.host == self.host and current.pid == self.pid and not _same_incarnation(current.owner))
         )
 
-    def holds(self, name: str) -> bool:
-        """Whether `name` is still ours: checked right before writing what the lease protected."""
-        if self.abandoned or name not in self.held:
-            return False
-        current = self.holder(name)
-        return current is not None and current.owner == self.owner
-
     def renew_due(self) -> None:
         """Extend every lease held, at most once per third of the TTL (cheap to call often)."""
         now = self.clock()

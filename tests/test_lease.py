@@ -56,11 +56,12 @@ def test_one_holder_at_a_time(db_path: Path) -> None:
     assert not b.acquire("source:x")
     holder = b.holder("source:x")
     assert holder is not None and holder.pid == os.getpid() and "held by" in holder.describe()
-    assert a.holds("source:x") and not b.holds("source:x")
+    assert not b.release_within("source:x"), "only the holder's release (the gate before writing) goes through"
+    assert a.holder("source:x").owner == a.owner
     a.release("source:x")
     assert b.acquire("source:x")
     a.release("source:x")  # not a's any more: left alone
-    assert b.holds("source:x")
+    assert b.holder("source:x").owner == b.owner
 
 
 def test_expired_lease_is_taken_over(db_path: Path) -> None:
@@ -70,7 +71,8 @@ def test_expired_lease_is_taken_over(db_path: Path) -> None:
     assert a.acquire("source:x")
     clock.now += 61
     assert b.acquire("source:x")
-    assert not a.holds("source:x"), "a holder that lost its lease must not write"
+    assert not a.release_within("source:x"), "a holder that lost its lease must not write"
+    assert a.holder("source:x").owner == b.owner
 
 
 def test_renewal_keeps_the_lease(db_path: Path) -> None:
@@ -106,7 +108,7 @@ def test_abandoned_holder_stops_renewing_and_never_writes(db_path: Path) -> None
     a = Leases(store.db, ttl=60, clock=clock)
     assert a.acquire("source:x")
     a.abandon()
-    assert not a.holds("source:x")
+    assert not a.release_within("source:x")
     clock.now += 30
     a.renew_due()
     holder = a.holder("source:x")
