@@ -1,0 +1,260 @@
+"""A document being read: the facts that hold for all of it (its currency voice, its GII edition),
+what one sentence leaves for the next, and the sentence with everything found in it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from scrapers.base import Observation
+from scrapers.figures.cues import (
+    CHANGE_AFTER_RE,
+    CHANGE_BEFORE_RE,
+    COMPARISON_BEFORE_RE,
+    FORECAST_RE,
+    REFERENCE_BEFORE_RE,
+    TARGET_RE,
+)
+from scrapers.figures.periods import COUNT_WORDS, GII_RE, ORDINAL_WORDS, Period
+from scrapers.figures.quantities import Amount, Percent
+from scrapers.figures.sentences import Clause, clause_at
+from scrapers.figures.table import MAX_EVIDENCE
+from scrapers.figures.topics import ANAPHOR_RE, Topic
+
+
+@dataclass
+class Context:
+    """What the previous sentence (or the headline) leaves for the next one to refer back to."""
+
+    family: str | None = None
+    period: Period | None = None
+    year: Period | None = None
+    country: str | None = None
+    # Sentences skimmed since `family` was set (no figure in them), most recent last: their subject
+    # is looked up only if a later sentence needs it (see `_resolved`).
+    pending: tuple[str, ...] = ()
+
+
+# Only a sentence with a digit or a number word can state a figure; the others are skimmed.
+# (A set lookup of its words: a case-blind regex alternation of these words is six times slower.)
+_NUMBER_WORDS = frozenset([*COUNT_WORDS, *ORDINAL_WORDS, "hundred", "thousand", "million", "billion",
+                           "trillion", "lakh", "crore", "dozen"])
+_DIGIT_RE = re.compile(r"\d")
+_WORD_RE = re.compile(r"[a-z]+")
+
+
+def may_state_a_figure(sentence: str) -> bool:
+    return _DIGIT_RE.search(sentence) is not None or not _NUMBER_WORDS.isdisjoint(_WORD_RE.findall(sentence.lower()))
+
+
+# A Canadian government page writes Canadian dollars as a bare "$".
+CANADIAN_VOICE_RE = re.compile(
+    r"Government\s+of\s+Canada|Global\s+Affairs\s+Canada|Statistics\s+Canada|Trade\s+Commissioner|"
+    r"Date\s+modified|Canada(?:'s|’s)\s+\w+[- ]largest"
+)
+
+
+@dataclass
+class Doc:
+    """Document-wide facts that decide how a bare '$' is read."""
+
+    text: str
+    published: date | None
+    canadian_voice: bool = False
+    has_pkr: bool = False
+    has_usd: bool = False
+    gii: bool = False
+    gii_edition: str | None = None
+    results: dict[tuple[str, str, float], Observation] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        t = self.text
+        self.has_usd = bool(re.search(r"US\s?\$|\bUSD\b|U\.S\.\s?\$|US\s+dollars", t))
+        self.has_pkr = bool(re.search(r"\bRs\.?\s*\d|\bPKR\b|\brupees?\b", t, re.I))
+        self.canadian_voice = bool(CANADIAN_VOICE_RE.search(t)) and not self.has_usd
+        edition = GII_RE.search(t)
+        self.gii_edition = f"GII-{edition.group('y') or edition.group('y2')}" if edition else None
+        self.gii = bool(re.search(r"\bGII\b|Global\s+Innovation\s+Index|\bWIPO\b", t))
+
+
+
+
+def emit(doc: Doc, obs: Observation) -> None:
+    """Keep one observation per (indicator, period, value): the most confident one."""
+    key = (obs.indicator, obs.period, obs.value)
+    best = doc.results.get(key)
+    if best is None or obs.confidence > best.confidence:
+        doc.results[key] = obs
+
+
+def evidence(sentence: str, start: int, end: int) -> str:
+    """The sentence, or a window of it around the figure when it is longer than allowed."""
+    if len(sentence) <= MAX_EVIDENCE:
+        return sentence
+    half = (MAX_EVIDENCE - (end - start)) // 2 - 1
+    lo = max(0, min(start - half, len(sentence) - MAX_EVIDENCE + 2))
+    window = sentence[lo : lo + MAX_EVIDENCE - 2]
+    return ("…" if lo > 0 else "") + window + ("…" if lo + len(window) < len(sentence) else "")
+
+
+def confidence(*penalties: float) -> float:
+    return round(max(0.1, min(0.95, 0.95 - sum(penalties))), 3)
+
+
+@dataclass
+class Sentence:
+    """One sentence with everything found in it, shared by the readers of each figure family."""
+
+    text: str
+    doc: Doc
+    context: Context
+    periods: list[Period]
+    topics: list[Topic]
+    clauses: list[Clause]
+    amounts: list[Amount]
+    percents: list[Percent]
+
+    @property
+    def published(self) -> date | None:
+        return self.doc.published
+
+    def clause(self, pos: int) -> Clause:
+        return clause_at(self.clauses, pos)
+
+    def own_topic(self, start: int, end: int) -> Topic | None:
+        """The subject nearest before a figure (skipping relative clauses), else right after it."""
+        clause = self.clause(start)
+        before = [t for t in self.topics if t.end <= start
+                  and (not self.clause(t.start).relative or self.clause(t.start) == clause)]
+        if before:
+            return before[-1]
+        after = [t for t in self.topics if t.start >= end and self.clause(t.start).major == clause.major
+                 and t.start - end < 60]
+        return after[0] if after else None
+
+    def topic(self, start: int, end: int) -> Topic | None:
+        own = self.own_topic(start, end)
+        if own:
+            return own
+        fam = self.context.family
+        if fam and not self.topics and ANAPHOR_RE.search(self.text):
+            return Topic(fam, -1, -1, inherited=True)
+        return None
+
+    def period(self, start: int, end: int, kinds: tuple[str, ...],
+               only_comparisons: bool = False) -> tuple[Period | None, bool]:
+        """The period of a figure: nearest in its clause, else in the sentence, else inherited.
+
+        Periods inside comparison clauses ("compared with $272m in December 2023") belong to the
+        comparison, not to the main figure. Returns the period and whether it was inherited.
+        """
+        clause = self.clause(start)
+        usable = [p for p in self.periods if p.kind != "date" and not self.is_reference(p)]
+        same = [p for p in usable if clause.start <= p.start < clause.end
+                and not self._figure_between(p, start, end, only_comparisons)]
+        if same:
+            return min(same, key=lambda p: distance(p, start, end)), False
+        others = [p for p in usable if not self.clause(p.start).comparison
+                  and not self.clause(p.start).relative
+                  and not self._figure_between(p, start, end, only_comparisons)]
+        if clause.comparison:
+            others = []
+        before = [p for p in others if p.end <= start]
+        if before:
+            return before[-1], False
+        after = [p for p in others if p.start >= end and self.clause(p.start).major == clause.major]
+        if after:
+            return after[0], False
+        inherited = self.context.period
+        if inherited and inherited.kind in kinds:
+            return inherited, True
+        return None, False
+
+    def is_reference(self, period: Period) -> bool:
+        """'over the previous fiscal year', 'compared with March 2024': the base of a comparison."""
+        return bool(REFERENCE_BEFORE_RE.search(self.text[max(0, period.start - 30) : period.start]))
+
+    def _figure_between(self, period: Period, start: int, end: int, only_comparisons: bool = False) -> bool:
+        """True when another amount sits between a figure and a period: the period is that amount's.
+
+        A growth rate looks past the amount it describes ("up 28% to $348m in December") but not
+        past an earlier value quoted for comparison ("from $2.6bn in FY23").
+        """
+        lo, hi = (period.end, start) if period.end <= start else (end, period.start)
+        return any(lo <= a.start and a.end <= hi and (not only_comparisons or role_of(self, a) == "comparison")
+                   for a in self.amounts)
+
+
+def distance(period: Period, start: int, end: int) -> int:
+    return start - period.end if period.end <= start else max(0, period.start - end)
+
+
+
+
+
+
+
+
+
+
+COUNTRY_RE = re.compile(r"\b(?P<c>Pakistan|Pakistani|Canada|Canadian|Canadians)\b")
+
+
+def country_of(text: str) -> str | None:
+    """Which of the two countries a sentence speaks of (the first one named)."""
+    m = COUNTRY_RE.search(text)
+    if not m:
+        return None
+    return "PK" if m.group("c").startswith("Pakistan") else "CA"
+
+
+
+
+def role_of(s: Sentence, amount: Amount) -> str:
+    """'change' for a difference, 'comparison' for an earlier value, else 'main'."""
+    left = s.text[max(0, amount.start - 60) : amount.start]
+    right = s.text[amount.end : amount.end + 20]
+    if CHANGE_AFTER_RE.match(right) or CHANGE_BEFORE_RE.search(left[-30:]):
+        return "change"
+    if COMPARISON_BEFORE_RE.search(left) or s.clause(amount.start).comparison:
+        return "comparison"
+    return "main"
+
+
+def modality_of(s: Sentence, amount: Amount) -> str:
+    """'target', 'forecast' or 'actual', from the words of the figure's major clause before it."""
+    clause = s.clause(amount.start)
+    seg_start = min(c.start for c in s.clauses if c.major == clause.major)
+    before = s.text[seg_start : amount.start]
+    after = s.text[amount.end : amount.end + 25]
+    if TARGET_RE.search(before) or re.match(r"^\s*(?:target|goal|mark\s+by)", after, re.I):
+        return "target"
+    if FORECAST_RE.search(before):
+        return "forecast"
+    return "actual"
+
+
+def is_past(period: Period, published: date | None) -> bool:
+    """An actual must be for a period that ended before publication (when that date is known)."""
+    if published is None or period.last_month is None:
+        return True
+    return period.last_month < (published.year, published.month)
+
+
+def year_period(s: Sentence, amount_start: int, fallback_to_published: bool) -> tuple[str | None, float]:
+    """Calendar year of a figure: stated in the sentence, else publication year where allowed.
+
+    Trade figures (no fallback) may take the previous sentence's year instead ("In 2020, ...
+    Of this, exports totalled ..."); a report's counts are as of its publication.
+    """
+    years = [p for p in s.periods if p.kind == "year" and not p.deadline]
+    if years:
+        return min(years, key=lambda p: abs(p.start - amount_start)).label, 0.0
+    if s.context.year is not None and not fallback_to_published:
+        return s.context.year.label, 0.15
+    if fallback_to_published and s.published is not None:
+        return str(s.published.year), 0.2
+    return None, 0.0
+

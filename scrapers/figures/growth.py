@@ -1,0 +1,79 @@
+"""Reading rules for growth rates: year-on-year growth of Pakistan's IT exports."""
+
+from __future__ import annotations
+
+import re
+
+from scrapers.base import Observation
+from scrapers.figures.cues import DECLINE_RE, GROWTH_RE, PREV_MONTH_RE, YOY_RE
+from scrapers.figures.document import Sentence, confidence, emit, evidence, is_past, modality_of
+from scrapers.figures.periods import MONTH, Period, month_number
+from scrapers.figures.quantities import Amount, Percent
+
+
+def read_growth(s: Sentence) -> None:
+    """Year-on-year growth of Pakistan's monthly or fiscal-year IT exports ('up 28pc')."""
+    for pct in s.percents:
+        near = s.text[max(0, pct.start - 45) : pct.start] + " " + s.text[pct.end : pct.end + 25]
+        grew, fell = GROWTH_RE.search(near), DECLINE_RE.search(near)
+        if not grew and not fell:
+            continue
+        after = s.text[pct.end : pct.end + 12]
+        if re.match(r"^\s*(?:of|share)\b", after, re.I) or re.search(r"\bshare\b", near, re.I):
+            continue
+        topic = s.topic(pct.start, pct.end)
+        if topic is None or topic.family != "it" or _pct_modality(s, pct) != "actual":
+            continue
+        period, inherited = s.period(pct.start, pct.end, ("month", "fy"), only_comparisons=True)
+        if period is None or period.kind not in ("month", "fy") or not is_past(period, s.published):
+            continue
+        if not _is_year_on_year(s, pct, period):
+            continue
+        value = -abs(pct.value) if fell and not grew else pct.value
+        indicator = "pk_it_exports_monthly_yoy_pct" if period.kind == "month" else "pk_it_exports_fy_yoy_pct"
+        penalties = [0.15 if topic.inherited else 0.0, 0.15 if inherited else 0.0,
+                     0.05 if period.relative else 0.0]
+        emit(s.doc, Observation(indicator, period.label, value, "percent",
+                                 evidence(s.text, pct.start, pct.end), confidence(*penalties)))
+
+
+LOCAL_BASE_RE = re.compile(
+    rf"^\s*(?:\w+\s+){{0,2}}?(?:from|over|than|against|compared\s+(?:to|with)|versus)\s+(?:in\s+)?(?:the\s+month\s+of\s+)?"
+    rf"(?P<m>{MONTH})\b\.?(?:\s*,?\s*(?P<y>20\d\d))?"
+)
+
+
+def _is_year_on_year(s: Sentence, pct: Percent, period: Period) -> bool:
+    """Whether a growth rate compares with a year earlier (the only growth with an indicator).
+
+    A base named right after the rate decides ("up 12% from February" is month-on-month,
+    "17% higher than March 2024" year-on-year); otherwise the clause's wording does. A fiscal
+    year's growth is over the previous fiscal year unless said otherwise.
+    """
+    base = LOCAL_BASE_RE.match(s.text[pct.end : pct.end + 45])
+    if base and period.kind == "month" and period.last_month:
+        year, month = period.last_month
+        if month_number(base.group("m")) != month:
+            return False
+        return base.group("y") is None or int(base.group("y")) == year - 1
+    right_after = s.text[pct.end : pct.end + 30].lstrip()  # "13pc year-on-year and 11pc month-on-month"
+    if YOY_RE.match(right_after):
+        return True
+    if PREV_MONTH_RE.match(right_after):
+        return False
+    segment = _segment_text(s, pct.start)
+    if PREV_MONTH_RE.search(segment):
+        return False
+    return period.kind == "fy" or bool(YOY_RE.search(segment))
+
+
+def _segment_text(s: Sentence, pos: int) -> str:
+    major = s.clause(pos).major
+    spans = [c for c in s.clauses if c.major == major]
+    return s.text[spans[0].start : spans[-1].end]
+
+
+def _pct_modality(s: Sentence, pct: Percent) -> str:
+    return modality_of(s, Amount(pct.value, None, pct.start, pct.end))
+
+

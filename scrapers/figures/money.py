@@ -1,0 +1,213 @@
+"""Reading rules for money amounts: Pakistan's IT exports (month, fiscal year, year to date,
+comparison values), the government target, Canada-Pakistan trade and Canada's tech sector.
+"""
+
+from __future__ import annotations
+
+import re
+
+from scrapers.base import Observation
+from scrapers.figures.cues import PREV_MONTH_RE, PREV_YEAR_RE
+from scrapers.figures.document import (
+    Sentence,
+    confidence,
+    country_of,
+    distance,
+    emit,
+    evidence,
+    is_past,
+    modality_of,
+    role_of,
+    year_period,
+)
+from scrapers.figures.periods import Period, shift_month_back, shift_year_back
+from scrapers.figures.quantities import Amount
+from scrapers.figures.table import MAGNITUDE
+from scrapers.figures.topics import Topic
+
+
+def read_amounts(s: Sentence) -> list[str]:
+    families = []
+    for amount in s.amounts:
+        topic = s.topic(amount.start, amount.end)
+        if topic is None:
+            continue
+        families.append(topic.family)
+        if topic.family == "it":
+            _read_it_amount(s, amount, topic)
+        elif topic.family in ("ca_exports_to_pk", "ca_imports_from_pk", "ca_pk_trade"):
+            _read_trade_amount(s, amount, topic)
+        elif topic.family in ("ca_ict", "ca_tech_value", "ca_tech_wage"):
+            _read_canada_amount(s, amount, topic)
+    return families
+
+
+
+
+
+
+def _usd(s: Sentence, amount: Amount) -> tuple[bool, float]:
+    """Whether an amount is in US dollars for a Pakistan indicator, and the confidence cost.
+
+    A bare '$' in Pakistani reporting is the US dollar. An amount without any marker ("348mn")
+    is taken as dollars only when the text quotes no rupee amount at all.
+    """
+    if amount.currency in ("USD", "$"):
+        return True, 0.0
+    if amount.currency is None and not s.doc.has_pkr and amount.value >= 1e6:
+        return True, 0.2
+    return False, 0.0
+
+
+def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
+    is_usd, cost = _usd(s, amount)
+    if not is_usd:
+        return
+    modality = modality_of(s, amount)
+    role = role_of(s, amount)
+    if role == "change":
+        return
+    if modality == "target":
+        _read_target(s, amount, topic, cost)
+        return
+    if modality == "forecast":
+        return
+    period, inherited = s.period(amount.start, amount.end, ("month", "fy", "fytd"))
+    penalties = [cost, 0.15 if topic.inherited else 0.0, 0.15 if inherited else 0.0]
+    if role == "comparison":
+        period = _comparison_period(s, amount)
+        penalties.append(0.1)
+    if period is None:
+        return
+    indicator = {"month": "pk_it_exports_monthly", "fy": "pk_it_exports_fy",
+                 "fytd": "pk_it_exports_fytd"}.get(period.kind)
+    if indicator is None or not _in_range(indicator, amount.value):
+        return
+    if not is_past(period, s.published):
+        return
+    penalties.append(0.05 if period.relative else 0.0)
+    emit(s.doc, Observation(indicator, period.label, amount.value, "USD",
+                             evidence(s.text, amount.start, amount.end), confidence(*penalties),
+                             meta=_meta(amount, cost)))
+
+
+def _meta(amount: Amount, currency_cost: float) -> dict[str, object]:
+    meta: dict[str, object] = {}
+    if amount.qualifier:
+        meta["qualifier"] = amount.qualifier
+    if currency_cost:
+        meta["currency_assumed"] = True
+    return meta
+
+
+def _in_range(indicator: str, value: float) -> bool:
+    lo, hi = MAGNITUDE.get(indicator, (float("-inf"), float("inf")))
+    return lo <= value <= hi
+
+
+
+
+def _comparison_period(s: Sentence, amount: Amount) -> Period | None:
+    """Period of an earlier value quoted for comparison, or None when it cannot be told.
+
+    Its own period when one follows it ("$272m in December 2023"); else the main figure's period
+    shifted by the relation the text states ("a year earlier", "the previous month"); a bare
+    "from $3.2 billion" in a fiscal-year sentence is the previous fiscal year.
+    """
+    nxt = [a.start for a in s.amounts if a.start > amount.end]
+    stop = min(nxt + [s.clause(amount.start).end + 40, len(s.text)])
+    own = [p for p in s.periods if amount.end <= p.start < stop and p.kind in ("month", "fy", "fytd")]
+    if own:
+        return own[0]
+    main_amounts = [a for a in s.amounts if a.end <= amount.start and role_of(s, a) == "main"]
+    if main_amounts:
+        main, _ = s.period(main_amounts[-1].start, main_amounts[-1].end, ("month", "fy", "fytd"))
+    else:
+        main = s.context.period
+    if main is None:
+        return None
+    window = s.text[max(0, amount.start - 50) : stop]
+    if PREV_MONTH_RE.search(window):
+        return shift_month_back(main)
+    if PREV_YEAR_RE.search(window) or main.kind == "fy":
+        return shift_year_back(main)
+    return None
+
+
+def _read_target(s: Sentence, amount: Amount, topic: Topic, cost: float) -> None:
+    """A government target: only with an explicit horizon ('by FY29', 'for the current fiscal year')."""
+    if role_of(s, amount) != "main" or amount.value < 1e8:
+        return
+    candidates = [p for p in s.periods if p.kind == "fy" and p.start >= amount.end
+                  and not s._figure_between(p, amount.start, amount.end)]
+    if not candidates:
+        candidates = [p for p in s.periods if p.kind == "fy" and p.end <= amount.start
+                      and s.clause(p.start).major == s.clause(amount.start).major
+                      and not s._figure_between(p, amount.start, amount.end)]
+    if not candidates:
+        return
+    period = min(candidates, key=lambda p: distance(p, amount.start, amount.end))
+    if not _in_range("pk_it_exports_target", amount.value):
+        return
+    penalties = [cost, 0.15 if topic.inherited else 0.0, 0.05 if period.relative else 0.0]
+    emit(s.doc, Observation("pk_it_exports_target", period.label, amount.value, "USD",
+                             evidence(s.text, amount.start, amount.end), confidence(*penalties),
+                             meta={**_meta(amount, cost), "kind": "target"}))
+
+
+
+
+def _canadian_currency(s: Sentence, amount: Amount, allow_bare: bool) -> tuple[str | None, float]:
+    """Currency of a Canadian figure: marked ones as written, a bare '$' as CAD only if allowed."""
+    if amount.currency in ("USD", "CAD"):
+        return amount.currency, 0.0
+    if amount.currency == "$" and allow_bare:
+        return "CAD", 0.3
+    return None, 0.0
+
+
+def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
+    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual":
+        return
+    if topic.family == "ca_pk_trade" and not re.search(r"Canad|Pakistan", s.text) and not s.context.country:
+        return
+    currency, cost = _canadian_currency(s, amount, s.doc.canadian_voice)
+    if currency is None:
+        return
+    year, year_cost = year_period(s, amount.start, fallback_to_published=False)
+    if year is None:
+        return
+    indicator = {"ca_exports_to_pk": "ca_exports_to_pk", "ca_imports_from_pk": "ca_imports_from_pk",
+                 "ca_pk_trade": "ca_pk_trade_total"}[topic.family]
+    meta = _meta(amount, cost)
+    meta["reporter"] = "CA"
+    emit(s.doc, Observation(indicator, year, amount.value, currency,
+                             evidence(s.text, amount.start, amount.end),
+                             confidence(cost, year_cost, 0.15 if topic.inherited else 0.0),
+                             meta=meta))
+
+
+def _read_canada_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
+    """Canada's ICT exports, tech-sector value and median wage: Canadian dollars by convention."""
+    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual":
+        return
+    if topic.family != "ca_ict" and country_of(s.text) == "PK" and "Canad" not in s.text:
+        return
+    currency, cost = _canadian_currency(s, amount, allow_bare=True)
+    if currency != "CAD":
+        return
+    indicator = {"ca_ict": "ca_ict_exports", "ca_tech_value": "ca_tech_sector_value",
+                 "ca_tech_wage": "ca_tech_median_wage"}[topic.family]
+    if indicator == "ca_tech_median_wage" and not (10_000 <= amount.value <= 500_000):
+        return
+    if indicator != "ca_tech_median_wage" and amount.value < 1e9:
+        return
+    year, year_cost = year_period(s, amount.start, fallback_to_published=indicator != "ca_ict_exports")
+    if year is None:
+        return
+    emit(s.doc, Observation(indicator, year, amount.value, "CAD",
+                             evidence(s.text, amount.start, amount.end),
+                             confidence(cost, year_cost, 0.15 if topic.inherited else 0.0),
+                             meta=_meta(amount, cost)))
+
+

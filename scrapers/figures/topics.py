@@ -1,0 +1,123 @@
+"""Subjects: which family of figures an amount after a mention belongs to (IT exports, textile
+exports, India's IT exports, Canada's exports to Pakistan, ...), in the order overlaps are settled.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_IT_TERM = (
+    r"(?:IT|ICT|I\.T\.|(?i:information\s+technology)|IT\s*(?:&|and)\s*IT[- ]?enabled\s+services"
+    r"|IT\s*(?:&|and)\s*ITeS|IT[- ]enabled\s+services|ITeS|(?i:tech(?:nology)?)"
+    r"|(?i:telecom(?:munications?)?,?\s+computer,?\s+and\s+information\s+services)"
+    r"|(?i:software\s+and\s+IT))"
+)
+_EXPORTS = (
+    r"(?i:exports?(?:\s+(?:earnings|proceeds|receipts|revenues?|inflows))?"
+    r"|export\s+(?:earnings|proceeds|receipts|revenues?|inflows))"
+)
+_OTHER_COUNTRY = (
+    r"(?:India|Indian|Bangladesh|Bangladeshi|Philippines|Filipino|Sri\s+Lanka|Sri\s+Lankan|"
+    r"Vietnam|Vietnamese|China|Chinese|Egypt|Egyptian|Ukraine|Ukrainian|Israel|Israeli|Ireland|"
+    r"Irish|Poland|Polish|Brazil|Malaysia|Indonesia|Kenya|Nigeria|the\s+region|regional|global|"
+    r"worldwide|world|Saudi|UAE|Turkey|Turkish)"
+)
+_DESTINATION = (
+    r"\s+(?:to|from)\s+(?:the\s+)?(?:United\s+States|US|U\.S\.|UK|United\s+Kingdom|UAE|Saudi|"
+    r"Europe|EU|Canada|China|Gulf|Middle\s+East|Germany|Ireland|Singapore|[A-Z][a-z]+\b(?<!Pakistan))"
+)
+
+# (family, pattern): the family an amount after this mention belongs to.
+TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    ("ca_exports_to_pk", re.compile(
+        r"(?i:(?:Canad(?:a|ian)(?:'s|’s)?\s+(?:merchandise\s+|goods\s+)?exports?\s+to\s+Pakistan)"
+        r"|exports?\s+(?:from\s+Canada\s+)?to\s+Pakistan|Canada\s+exported|Canada\s*(?:→|->)\s*Pakistan)")),
+    ("ca_imports_from_pk", re.compile(
+        r"(?i:(?:Canad(?:a|ian)(?:'s|’s)?\s+(?:merchandise\s+|goods\s+)?)?imports?\s+from\s+Pakistan"
+        r"|Canada\s+imported)")),
+    ("ca_pk_trade", re.compile(
+        r"(?i:(?:bilateral|two-way)\s+(?:merchandise\s+|goods\s+)?trade|"
+        r"Canada[-–\s]Pakistan\s+(?:bilateral\s+)?trade|trade\s+between\s+(?:Canada\s+and\s+Pakistan"
+        r"|Pakistan\s+and\s+Canada))")),
+    ("pk_exports_to_ca", re.compile(
+        r"(?i:Pakistan(?:'s|’s|i)?\s+(?:merchandise\s+|goods\s+)?exports?\s+to\s+Canada"
+        r"|Pakistan(?:'s|’s)?\s+imports?\s+from\s+Canada)")),
+    ("ca_tech_wage", re.compile(
+        r"(?i:median\s+(?:annual\s+)?(?:wage|salary|pay|earnings|income)|median(?=\s+(?:of\s+)?(?:C?\$|CAD)))")),
+    ("wage_other", re.compile(r"(?i:average\s+(?:annual\s+)?(?:wage|salary|pay)|salar(?:y|ies)|wages?)")),
+    ("ca_tech_value", re.compile(
+        r"(?i:tech(?:nology)?\s+(?:sector|industry)(?:'s|’s)?\s+(?:\w+\s+){0,3}?"
+        r"(?:worth|valued|value|contribut\w*|generat\w*|added|adds|output|economic\s+(?:impact|value))"
+        r"|(?:worth|valued|value)\s+of\s+(?:Canada's\s+)?tech(?:nology)?\s+(?:sector|industry))")),
+    ("it_partial", re.compile(
+        rf"{_IT_TERM}\s+(?:services?\s+)?{_EXPORTS}{_DESTINATION}"
+        r"|(?i:computer\s+services?\s+exports?|exports?\s+of\s+computer\s+services|"
+        r"telecom(?:munications?)?\s+(?:services?\s+)?exports?|exports?\s+of\s+telecom\w*\s+services|"
+        r"freelanc\w*\s+(?:exports?|earnings|income|remittances)|software\s+exports?)")),
+    ("it", re.compile(
+        rf"{_IT_TERM}(?:\s+(?:and\s+)?(?i:services?|sector(?:'s)?|industry(?:'s)?|companies'?|firms'?))?"
+        rf"\s*{_EXPORTS}"
+        rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?){_IT_TERM}(?:\s+(?i:and\s+\S+\s+)?(?i:services?))?"
+        rf"|{_IT_TERM}\s+(?i:sector|industry)\s+(?i:(?:earned|exported|fetched|brought\s+in))")),
+    ("negative", re.compile(
+        r"(?i:(?:textiles?|apparel|garments?|knitwear|clothing|rice|food|petroleum|goods|merchandise|"
+        r"overall|total|national|agricultural|mango|sugar|cement|leather|sports\s+goods|surgical|"
+        r"(?<!IT\s)(?<!ICT\s)(?<!IT-enabled\s)services)\s+exports?"
+        r"|exports?\s+of\s+(?:goods|textiles?|rice|merchandise)"
+        r"|(?:Pakistan(?:'s|’s)|the\s+country(?:'s|’s))\s+exports?"
+        r"|remittances?|imports?|trade\s+deficit|current\s+account|foreign\s+direct\s+investment|FDI|"
+        r"reserves|budget|allocat\w+|loan|grant|fund(?:ing|s)?|venture\s+capital|invest\w*|"
+        r"tax\s+credits?|revenue\s+of|valuation|market\s+(?:size|cap\w*))")),
+]
+FOREIGN_BEFORE_RE = re.compile(rf"{_OTHER_COUNTRY}(?:'s|’s)?\s+(?:\S+\s+){{0,3}}$")
+CANADA_OWNER_RE = re.compile(r"(?:Canada|Canadian)(?:'s|’s)?\s+(?:\S+\s+){0,2}$")
+# Words by which a sentence refers back to the previous one's subject ("they", "the sector").
+# "it" stays lower-case only: "IT" is the subject itself, not a pronoun.
+ANAPHOR_RE = re.compile(
+    r"\b(?:[Tt]hey|it|[Tt]his|[Tt]hese|[Tt]hat)\b"
+    r"|(?i:\bthe\s+(?:figure|sector|industry|exports|total|amount|number|month|period|target)\b"
+    r"|\bgrowth\b|\bcombined\b|\bcumulative(?:ly)?\b"
+    r"|\bsuch\s+exports\b"
+    r"|\bexport\s+earnings\b|\binflows\b|^\s*(?:in|during|for)\b)"
+    r"|\b(?:rose|grew|increased|jumped|surged|climbed|stood|reached|totalled|totaled|amounted|"
+    r"clocked|hit|recorded|posted)\b"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    family: str
+    start: int
+    end: int
+    inherited: bool = False
+
+
+def find_topics(sentence: str) -> list[Topic]:
+    """Subject mentions in a sentence, each tagged with the figure family it introduces.
+
+    Overlaps are resolved in pattern order (bilateral trade before IT before the negatives), so
+    'IT services exports' is IT although 'services exports' alone would be a negative.
+    """
+    taken: list[Topic] = []
+    for family, pattern in TOPIC_PATTERNS:
+        for m in pattern.finditer(sentence):
+            if any(not (m.end() <= t.start or m.start() >= t.end) for t in taken):
+                continue
+            family_here = family
+            if family == "it":
+                family_here = _it_owner(sentence, m.start())
+            taken.append(Topic(family_here, m.start(), m.end()))
+    return sorted(taken, key=lambda t: t.start)
+
+
+def _it_owner(sentence: str, start: int) -> str:
+    """Whose IT exports: India's are not Pakistan's, Canada's ICT exports are their own indicator."""
+    before = sentence[max(0, start - 40) : start]
+    if FOREIGN_BEFORE_RE.search(before):
+        return "foreign"
+    if CANADA_OWNER_RE.search(before):
+        return "ca_ict"
+    return "it"
+
+
