@@ -21,7 +21,7 @@ SPEC_INDICATORS = {
 
 def test_seeds_hold_every_spec_indicator_and_baseline():
     config = load(env={})
-    assert set(config.indicators) == SPEC_INDICATORS
+    assert SPEC_INDICATORS <= set(config.indicators)  # and pk_it_exports_fytd_yoy_pct, which the news states
     fy = config.indicators["pk_it_exports_fy"]
     assert [(b.period, b.value, b.unit, b.seed) for b in fy.baselines] == [("FY2024-25", 3.8e9, "USD", "001")]
     exports = config.indicators["ca_exports_to_pk"].baselines
