@@ -10,21 +10,18 @@ kind-specific fingerprint (an API's `lastupdated`) skips extraction and the link
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
-import socket
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
-from urllib.parse import urlsplit
 
 from scrapers import load_all
 from scrapers.base import EXTRACTORS, FINGERPRINTERS, FOLLOWERS, Document, ExtractError, Observation, SourceSpec
-from scrapers.fetch import Fetcher, FetchResult, Validators
+from scrapers.fetch import Fetcher, FetchResult, Refused, Unresolvable, Validators, vet_link, wait_budget
 from service.config import Config, Source
 from service.derive import derived
 from service.diff import Differ
@@ -51,6 +48,7 @@ class Fetched:
     read_before: int = 0  # figures the previous good fetch of this URL yielded
     previous_sha256: str | None = None  # the body the previous good fetch of this URL got
     same_state: bool = False  # unchanged body and the same validators: the URL's stored state stands
+    read: bool = False  # _read has judged this body already
 
 
 @dataclass(slots=True)
@@ -103,18 +101,28 @@ class Snapshot:
 
 
 def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetched]:
-    """Fetch and read every document of `source`. Pure of the database; never raises."""
+    """Fetch and read every document of `source`. Pure of the database; never raises.
+
+    One wait budget covers the whole source: Retry-After and backoff sleeps of all its URLs
+    together stay under a minute (scrapers.fetch.wait_budget)."""
+    with wait_budget():
+        return _collect(source, fetcher, snapshot)
+
+
+def _collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetched]:
     spec = source.spec()
     out: list[Fetched] = []
     for primary in (source.url, *source.also):
         mirrors = source.mirrors if primary == source.url else ()
-        fetched = _fetch_with_mirrors(primary, mirrors, fetcher, snapshot, source.params.get("max_bytes"))
+        fetched = _fetch_with_mirrors(primary, mirrors, fetcher, snapshot, source.params.get("max_bytes"),
+                                      spec, source.kind)
         out += fetched
         last = fetched[-1]
         last.kind = source.kind
         if last.error:
             continue
-        _read(last, spec, source.kind, snapshot, None)
+        if not last.read:
+            _read(last, spec, source.kind, snapshot, None)
         follow = FOLLOWERS.get(source.kind)
         if follow is None or last.error or last.unchanged:
             continue
@@ -123,10 +131,15 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
         except ExtractError as exc:
             last.error = f"reading links: {exc}"
             continue
+        except Exception as exc:  # a hostile body must not stop the source's other URLs
+            last.error = f"reading links failed: {type(exc).__name__}: {str(exc)[:200]}"
+            continue
         links = [link for link in links if not (link.once and link.url in snapshot.seen_urls)]
         links = [link for link in links if may_follow(link.url, last.result.final_url)][:MAX_FOLLOW_UPS]
         for link in links:
-            result = fetcher.get(link.url, None if link.once else snapshot.validators.get(link.url))
+            # Scraped links are untrusted: the fetcher vets every redirect hop and pins the address.
+            result = fetcher.get(link.url, None if link.once else snapshot.validators.get(link.url),
+                                 linked_from=last.result.final_url)
             item = Fetched(result, link.kind, error=result.error, follow_up=True)
             out.append(item)
             if not item.error:
@@ -135,31 +148,38 @@ def collect(source: Source, fetcher: Fetcher, snapshot: Snapshot) -> list[Fetche
 
 
 def may_follow(url: str, linked_from: str) -> bool:
-    """A link found in a feed or listing may be fetched: http(s), and on the feed's own host or on a
-    public address. Scraped links are untrusted: one pointing at this machine, the local network or
-    a cloud metadata service (169.254.169.254) must not make the watcher fetch and store it."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return False
-    if parts.hostname == urlsplit(linked_from).hostname:
-        return True
+    """A link found in a feed or listing may be fetched: http(s), no userinfo or backslashes, and on
+    the feed's own host and port or on public addresses only. Scraped links are untrusted: one
+    pointing at this machine, the local network or a cloud metadata service (169.254.169.254) must
+    not make the watcher fetch and store it. The fetch itself checks again, hop by hop, and connects
+    to the address it checked (Fetcher.get with `linked_from`); this is the early, quiet filter."""
     try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(parts.hostname, None)}
-    except (OSError, UnicodeError):
-        return True  # unresolvable: the fetch will fail and say so
-    return all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
+        vet_link(url, linked_from)
+    except Unresolvable:
+        return True  # the fetch will fail and say so
+    except Refused as exc:
+        log.info("not following %s: %s", url[:200], exc)
+        return False
+    return True
 
 
 def _fetch_with_mirrors(url: str, mirrors: Iterable[str], fetcher: Fetcher, snapshot: Snapshot,
-                        max_bytes: int | None) -> list[Fetched]:
+                        max_bytes: int | None, spec: SourceSpec, kind: str) -> list[Fetched]:
+    """The URL, else its mirrors in turn. A mirror is tried after an HTTP failure, and also after a
+    200 whose body this kind cannot read at all (SBP's `www` host answering an HTML page where the
+    workbook was): the body is read here, and an unreadable one falls through like a 5xx."""
     attempts: list[Fetched] = []
+    mirrors = tuple(mirrors)
     for candidate in (url, *mirrors):
         result = fetcher.get(candidate, snapshot.validators.get(candidate), max_bytes)
-        if result.ok:
+        item = Fetched(result, kind, error=result.error)
+        if result.ok and mirrors:
+            _read(item, spec, kind, snapshot, None)
+        if item.error is None:
             for failed in attempts:
                 failed.superseded = True
-        attempts.append(Fetched(result, "", error=result.error))
-        if result.ok:
+        attempts.append(item)
+        if item.error is None:
             break
     return attempts
 
@@ -168,6 +188,7 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
     """Extract from a fetched body unless it is the same content as last time."""
     result = item.result
     item.kind = kind
+    item.read = True
     item.read_before = snapshot.observed_before.get(result.url, 0)
     previous = snapshot.validators.get(result.url)
     item.same_state = previous is not None and (previous.etag, previous.last_modified) == (
@@ -178,7 +199,11 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
         return
     item.previous_sha256 = previous.sha256 if previous else None
     fingerprint_fn = FINGERPRINTERS.get(kind)
-    item.fingerprint = fingerprint_fn(result.body or b"") if fingerprint_fn else None
+    try:  # a fingerprinter reads an untrusted body too: same error handling as the extractor
+        item.fingerprint = fingerprint_fn(result.body or b"") if fingerprint_fn else None
+    except Exception as exc:
+        log.warning("fingerprint %s failed on %s: %s: %s", kind, result.url, type(exc).__name__, str(exc)[:200])
+        item.fingerprint = None
     if previous is not None and (
         previous.sha256 == result.sha256
         or (item.fingerprint is not None and item.fingerprint == snapshot.fingerprints.get(result.url))
@@ -196,6 +221,8 @@ def _read(item: Fetched, spec: SourceSpec, kind: str, snapshot: Snapshot, publis
         item.observations = extract(doc)
     except ExtractError as exc:
         item.error = f"layout changed or unreadable: {exc}"
+    except RecursionError:
+        item.error = "layout changed or unreadable: the document is nested too deeply"
     except Exception as exc:  # a bug in one extractor must not take down the refresh
         log.exception("extractor %s crashed on %s", kind, result.url)
         item.error = f"extractor {kind} failed: {type(exc).__name__}: {exc}"

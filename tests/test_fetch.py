@@ -143,3 +143,126 @@ def test_a_server_dripping_its_body_is_cut_at_the_deadline():
         listener.close()
     assert not result.ok and "timed out" in result.error
     assert elapsed < 5  # the deadline (connect + 3 x read = 1.7 s) ended it, not the 20 s drip
+
+
+# --- untrusted (scraped) links: every hop vetted, the vetted address is the one connected to ------
+
+def rss(*links: str) -> str:
+    items = "".join(f"<item><title>Pakistan IT exports rise</title><link>{link}</link>"
+                    "<description>IT exports rose</description></item>" for link in links)
+    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>News</title>{items}</channel></rss>'
+
+
+def test_a_scraped_link_redirecting_to_a_private_address_is_not_followed(tmp_path, server):
+    from tests.conftest import LoopbackServer
+    from tests.test_pipeline import setup, source_entry
+
+    inside = LoopbackServer()  # "the local network": same loopback host, another port
+    try:
+        secret = inside.add("/latest/meta-data/", "<p>Pakistan's IT exports were $999 million in May 2025.</p>")
+        server.add("/story", "", status=302, headers={"Location": secret})
+        feed = server.add("/feed.xml", rss(server.url("/story")), content_type="application/rss+xml")
+        pipeline, store = setup(tmp_path, server, source_entry("news", feed, "feed"))
+        pipeline.refresh([pipeline.config.sources["news"]])
+        assert [p for p, _ in inside.requests] == []  # not even robots.txt
+        story = store.db.execute("SELECT error, sha256 FROM fetches WHERE url = ?", [server.url("/story")]).fetchone()
+        assert story[1] is None and "not followed" in story[0] and "private" in story[0]
+        assert store.db.execute("SELECT count(*) FROM observations").fetchone()[0] == 0
+    finally:
+        inside.close()
+
+
+def test_the_feeds_own_host_means_its_port_too(server):
+    from service.pipeline import may_follow
+    from tests.conftest import LoopbackServer
+
+    other = LoopbackServer()
+    try:
+        target = other.add("/x", "hello")
+        result = fetcher().get(target, linked_from=server.url("/feed.xml"))
+        assert not result.ok and "not followed" in result.error and other.requests == []
+        assert not may_follow(target, server.url("/feed.xml"))
+        assert fetcher().get(server.add("/y", "own host"), linked_from=server.url("/feed.xml")).ok
+    finally:
+        other.close()
+
+
+def test_scraped_links_with_userinfo_or_backslashes_are_refused(server):
+    from service.pipeline import may_follow
+
+    feed = server.url("/feed.xml")
+    own = f"127.0.0.1:{server.port}"
+    for bad in (f"http://10.0.0.5\\@{own}/x", f"http://user@{own}/x", f"http://10.0.0.5%5C@{own}/x",
+                f"http://{own}\\@10.0.0.5/x", "http://10.0.0.5\\@www.dawn.com/x"):
+        assert not may_follow(bad, feed), bad
+        result = fetcher().get(bad, linked_from=feed)
+        assert not result.ok and "not followed" in result.error, bad
+    assert server.requests == []
+
+
+def test_redirect_hops_to_other_schemes_and_loops_are_refused(server):
+    feed = server.url("/feed.xml")
+    server.add("/to-file", "", status=302, headers={"Location": "file:///etc/passwd"})
+    server.add("/loop", "", status=302, headers={"Location": "/loop"})
+    assert "scheme" in fetcher().get(server.url("/to-file"), linked_from=feed).error
+    looped = fetcher().get(server.url("/loop"), linked_from=feed)
+    assert not looped.ok and "redirects" in looped.error
+    final = server.add("/final", "here")
+    server.add("/hop", "", status=301, headers={"Location": "/final"})
+    moved = fetcher().get(server.url("/hop"), linked_from=feed)
+    assert moved.ok and moved.body == b"here" and moved.final_url == final
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(server, monkeypatch):
+    """A name that answers a public-looking address when checked and a private one afterwards
+    (DNS rebinding) is connected to at the first answer: the name is resolved once, then pinned."""
+    import socket
+
+    real = socket.getaddrinfo
+    lookups: list[str] = []
+
+    def fake(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if host == "news.example.org":
+            lookups.append(host)
+            address = "127.0.0.1" if len(lookups) == 1 else "10.255.255.1"  # the second answer is a trap
+            return real(address, port, *args, **kwargs)
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    server.add("/a", "pinned")
+    feed = f"http://news.example.org:{server.port}/feed.xml"
+    result = fetcher(connect_timeout=1.0, retries=0).get(f"http://news.example.org:{server.port}/a", linked_from=feed)
+    assert result.ok and result.body == b"pinned"
+    assert lookups == ["news.example.org"]
+    assert server.requests[-1][1]["Host"] == f"news.example.org:{server.port}"
+
+
+def test_configured_sources_still_follow_redirects_anywhere(server):
+    from tests.conftest import LoopbackServer
+
+    other = LoopbackServer()
+    try:
+        target = other.add("/moved", "over there")
+        server.add("/old", "", status=302, headers={"Location": target})
+        result = fetcher().get(server.url("/old"))
+        assert result.ok and result.body == b"over there" and result.final_url == target
+    finally:
+        other.close()
+
+
+def test_retry_after_is_capped_for_the_whole_source_not_per_retry(tmp_path, server, monkeypatch):
+    """`Retry-After: 120` on every try: a source's refresh waits a minute in all, not a minute per retry."""
+    import time
+
+    from tests.test_pipeline import setup, source_entry
+
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", lambda s: waits.append(s))
+    one = server.add("/busy", "never", status=503, headers={"Retry-After": "120"})
+    two = server.add("/busy2", "never", status=503, headers={"Retry-After": "120"})
+    pipeline, store = setup(tmp_path, server, source_entry("busy", one) + f'also = ["{two}"]\n',
+                            settings="retries = 3")
+    report = pipeline.refresh([pipeline.config.sources["busy"]])
+    assert not report.sources[0].ok and "503" in report.sources[0].error
+    assert waits and sum(waits) <= 60.0 + 1e-6, waits
+    store.close()
