@@ -20,7 +20,8 @@ FORECAST_RE = re.compile(
     r"potential\w*|anticipat\w+|hope[sd]?|predict\w*|outlook|can\s+reach)\b)"
 )
 CHANGE_BEFORE_RE = re.compile(
-    r"\b(?:increase|rise|jump|growth|decline|drop|fall|gain|surge|up|down|more|higher|lower|by)\s+"
+    r"\b(?:increase|rise|jump|growth|decline|drop|fall|gain|surge|up|down|more|higher|lower|by|"
+    r"increased|rose|grew|surged|jumped|climbed|declined|fell|dropped|dipped)\s+"
     r"(?:of\s+)?(?:about\s+|nearly\s+|around\s+|over\s+)?$",
     re.IGNORECASE,
 )

@@ -22,6 +22,7 @@ from scrapers.figures.quantities import Amount, Percent
 from scrapers.figures.sentences import Clause, clause_at
 from scrapers.figures.table import MAX_EVIDENCE
 from scrapers.figures.topics import ANAPHOR_RE, Topic
+from scrapers.figures.traps import trap
 
 
 @dataclass
@@ -171,6 +172,10 @@ class Sentence:
         if inherited and inherited.kind in kinds:
             return inherited, True
         return None, False
+
+    def trap(self, start: int, end: int) -> str | None:
+        """Why the figure at start:end is not a value of any indicator (traps.py), or None."""
+        return trap(self.text[max(0, start - 110) : start], self.text[end : end + 60])
 
     def is_reference(self, period: Period) -> bool:
         """'over the previous fiscal year', 'compared with March 2024': the base of a comparison."""

@@ -21,6 +21,8 @@ def read_growth(s: Sentence) -> None:
         after = s.text[pct.end : pct.end + 12]
         if re.match(r"^\s*(?:of|share)\b", after, re.I) or re.search(r"\bshare\b", near, re.I):
             continue
+        if s.trap(pct.start, pct.end):
+            continue
         topic = s.topic(pct.start, pct.end)
         if topic is None or topic.family != "it" or _pct_modality(s, pct) != "actual":
             continue

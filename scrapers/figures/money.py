@@ -65,7 +65,7 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
         return
     modality = modality_of(s, amount)
     role = role_of(s, amount)
-    if role == "change":
+    if role == "change" or s.trap(amount.start, amount.end):
         return
     if modality == "target":
         _read_target(s, amount, topic, cost)
@@ -167,7 +167,7 @@ def _canadian_currency(s: Sentence, amount: Amount, allow_bare: bool) -> tuple[s
 
 
 def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
-    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual":
+    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual" or s.trap(amount.start, amount.end):
         return
     if topic.family == "ca_pk_trade" and not re.search(r"Canad|Pakistan", s.text) and not s.context.country:
         return
@@ -189,7 +189,7 @@ def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
 
 def _read_canada_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     """Canada's ICT exports, tech-sector value and median wage: Canadian dollars by convention."""
-    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual":
+    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual" or s.trap(amount.start, amount.end):
         return
     if topic.family != "ca_ict" and country_of(s.text) == "PK" and "Canad" not in s.text:
         return

@@ -87,9 +87,9 @@ class Period:
 _FY_NUM = r"(?P<fya>\d{4}|\d{2})(?:\s*[-–/]\s*(?P<fyb>\d{4}|\d{2}))?"
 FY_RE = re.compile(
     rf"\bFY\s*['’]?{_FY_NUM}\b"
-    r"|\b(?:fiscal|financial)\s+year\s+(?:\(FY\)\s*)?(?P<fyc>\d{4})(?:\s*[-–/]\s*(?P<fyd>\d{2,4}))?\b"
+    r"|\b(?i:fiscal|financial)\s+(?i:year)\s+(?:\(FY\)\s*)?(?P<fyc>\d{4})(?:\s*[-–/]\s*(?P<fyd>\d{2,4}))?\b"
     r"|\b(?P<fye>20\d\d)\s*[-–/]\s*(?P<fyf>\d{2})\b(?!\s*[-–/]?\d)"
-    r"|\bfiscal\s+(?P<fyg>20\d\d)(?:\s*[-–/]\s*(?P<fyh>\d{2,4}))?\b",
+    r"|\b(?i:fiscal)\s+(?P<fyg>20\d\d)(?:\s*[-–/]\s*(?P<fyh>\d{2,4}))?\b",
 )
 FY_RELATIVE_RE = re.compile(
     r"\b(?:(?:the\s+)?(?P<which>current|this|ongoing|present|last|previous|preceding|past|next)|the)\s+"
@@ -108,6 +108,13 @@ SPAN_OF_FY_RE = re.compile(
     r"\b(?:first|1st)\s+(?P<unit>half|quarter|(?P<n>\d{1,2}|two|three|four|five|six|seven|eight"
     r"|nine|ten|eleven)\s+months)\s+(?:\([^)]{0,40}\)\s+)?(?:of\s+)?",
     re.IGNORECASE,
+)
+# What may sit between a month range and the fiscal year it belongs to: "July-Nov period of the
+# Fiscal Year 2020-21", "Jul-Mar of the current fiscal year 2024-25", "July-March (FY25)".
+MONTH_RANGE_TO_FY_RE = re.compile(
+    r"[\s,()]*(?:period\s+|months\s+)?(?:of\s+|in\s+|during\s+)?(?:the\s+)?(?:current\s+|ongoing\s+)?"
+    r"(?:(?:fiscal|financial)\s+year\s+)?",
+    re.I,
 )
 MONTH_YEAR_RE = re.compile(rf"\b(?P<m>{MONTH})\b\.?\s*(?:,\s*)?(?:(?P<y>20\d\d)\b|['’-](?P<yy>\d\d)\b)")
 DATE_RE = re.compile(
@@ -237,10 +244,9 @@ class _PeriodFinder:
                 continue
             first, last = month_number(m.group("m1")), month_number(m.group("m2"))
             end = m.end()
-            fy = _find_fy_text(self.text[end : end + 30])
+            fy = _find_fy_text(self.text[end : end + 50])
             relative = False
-            if fy and re.fullmatch(r"[\s,()]*(?:of\s+)?(?:the\s+)?(?:fiscal\s+year\s+)?",
-                                   self.text[end : end + fy[1]], re.I):
+            if fy and MONTH_RANGE_TO_FY_RE.fullmatch(self.text[end : end + fy[1]]):
                 end_year: int | None = fy[0]
                 end += fy[2]
             elif m.group("y2"):

@@ -30,6 +30,10 @@ _DESTINATION = (
 
 # (family, pattern): the family an amount after this mention belongs to.
 TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+    # A net figure or a surplus is never exports, whoever's they are ("net ICT exports of $555m").
+    ("negative", re.compile(
+        r"(?i:\bnet\s+(?:IT\s+|ICT\s+|IT\s+and\s+ITeS\s+|services?\s+)?(?:exports?|inflows?|earnings)"
+        r"|\b(?:trade\s+)?surplus)")),
     ("ca_exports_to_pk", re.compile(
         r"(?i:(?:Canad(?:a|ian)(?:'s|’s)?\s+(?:merchandise\s+|goods\s+)?exports?\s+to\s+Pakistan)"
         r"|exports?\s+(?:from\s+Canada\s+)?to\s+Pakistan|Canada\s+exported|Canada\s*(?:→|->)\s*Pakistan)")),
@@ -60,13 +64,22 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"\s*{_EXPORTS}"
         rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?){_IT_TERM}(?:\s+(?i:and\s+\S+\s+)?(?i:services?))?"
         rf"|{_IT_TERM}\s+(?i:sector|industry)\s+(?i:(?:earned|exported|fetched|brought\s+in))")),
+    # "The IT sector made an export of ...", "the ITeS sector has recorded exports worth ...": the
+    # sector named without the word "exports" next to it; IT only where the sentence speaks of exports.
+    ("it_weak", re.compile(
+        rf"{_IT_TERM}(?:\s*\([^)]{{1,12}}\))?(?:\s+(?:and|&)\s+{_IT_TERM}(?:\s*\([^)]{{1,12}}\))?)?"
+        r"\s+(?i:sector|industry|services?)\b")),
+    ("it_partial", re.compile(
+        r"(?i:\b(?:telecom(?:munications?)?|computer|call\s+cent(?:re|er)s?|software\s+consultancy)\s+services?\b"
+        r"(?!\s*,?\s*(?:and\s+)?(?:computer|information))"
+        r")")),
     ("negative", re.compile(
         r"(?i:(?:textiles?|apparel|garments?|knitwear|clothing|rice|food|petroleum|goods|merchandise|"
         r"overall|total|national|agricultural|mango|sugar|cement|leather|sports\s+goods|surgical|"
         r"(?<!IT\s)(?<!ICT\s)(?<!IT-enabled\s)services)\s+exports?"
         r"|exports?\s+of\s+(?:goods|textiles?|rice|merchandise)"
         r"|(?:Pakistan(?:'s|’s)|the\s+country(?:'s|’s))\s+exports?"
-        r"|remittances?|imports?|trade\s+deficit|current\s+account|foreign\s+direct\s+investment|FDI|"
+        r"|(?<!export\s)(?<!exports\s)remittances?|imports?|trade\s+deficit|current\s+account|foreign\s+direct\s+investment|FDI|"
         r"reserves|budget|allocat\w+|loan|grant|fund(?:ing|s)?|venture\s+capital|invest\w*|"
         r"tax\s+credits?|revenue\s+of|valuation|market\s+(?:size|cap\w*))")),
 ]
@@ -105,16 +118,35 @@ def find_topics(sentence: str) -> list[Topic]:
             if any(not (m.end() <= t.start or m.start() >= t.end) for t in taken):
                 continue
             family_here = family
+            if family == "it_weak":
+                if not _SPEAKS_OF_EXPORTS_RE.search(sentence):
+                    continue
+                family = "it"
             if family == "it":
                 family_here = _it_owner(sentence, m.start())
             taken.append(Topic(family_here, m.start(), m.end()))
     return sorted(taken, key=lambda t: t.start)
 
 
+_SPEAKS_OF_EXPORTS_RE = re.compile(r"(?i:export|remittance|\bearn|receipts)")
+# "Telangana's IT exports", "Punjab's IT exports": a possessive that is not Pakistan's is another
+# economy's figure (a country, a province, a state, a city).
+OTHER_OWNER_RE = re.compile(r"\b(?P<owner>[A-Z][a-z]+)(?:'s|’s)\s+(?:\S+\s+){0,2}$")
+_NOT_AN_ECONOMY = frozenset({
+    "pakistan", "country", "nation", "sector", "industry", "government", "year", "month", "quarter", "the",
+    "this", "last", "its", "their", "today", "week", "january", "february", "march", "april", "may", "june",
+    "july", "august", "september", "october", "november", "december", "jan", "feb", "mar", "apr", "jun",
+    "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+})
+
+
 def _it_owner(sentence: str, start: int) -> str:
     """Whose IT exports: India's are not Pakistan's, Canada's ICT exports are their own indicator."""
     before = sentence[max(0, start - 40) : start]
     if FOREIGN_BEFORE_RE.search(before):
+        return "foreign"
+    owner = OTHER_OWNER_RE.search(before)
+    if owner and owner.group("owner").lower() not in _NOT_AN_ECONOMY and not owner.group("owner").startswith("Canad"):
         return "foreign"
     if CANADA_OWNER_RE.search(before):
         return "ca_ict"
