@@ -169,6 +169,18 @@ MIGRATIONS: tuple[str, ...] = (
     """
     CREATE INDEX observations_by_source ON observations(source_id, current);
     """,
+    # 6: the outbox keyed by the real channel, not by its redacted form: two webhooks that differ
+    # only in a masked token are two rows. `channel_key` is an HMAC-SHA256 of the channel URL
+    # (service.outbox.channel_identity) under a random per-database secret kept in `meta`. Rows
+    # written before have no key and are matched by their redacted form, when that is unambiguous.
+    """
+    CREATE TABLE IF NOT EXISTS meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    INSERT OR IGNORE INTO meta (key, value) VALUES ('channel_key_secret', lower(hex(randomblob(32))));
+    ALTER TABLE outbox ADD COLUMN channel_key TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

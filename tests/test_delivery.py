@@ -260,3 +260,19 @@ def test_smtp_password_is_never_sent_in_the_clear_to_a_remote_relay() -> None:
         SmtpTarget.from_url("mailto://u@smtp.example.org:25?to=a@x.org", env)
     assert SmtpTarget.from_url("mailto://u@smtp.example.org:25?to=a@x.org&mode=plain", env).mode == "plain"
     assert SmtpTarget.from_url("mailto://u@127.0.0.1:2525?to=a@x.org", env).mode == "plain"
+
+
+@pytest.mark.parametrize(("url", "secret"), [
+    ("json://webhook.site/0e2f4b1c-9d3a-4c55-8f1e-2b7c9a1d6e00", "0e2f4b1c-9d3a-4c55-8f1e-2b7c9a1d6e00"),
+    ("jsons://hooks.example.org/T0KENabcdef123456", "T0KENabcdef123456"),
+    ("json://127.0.0.1:9000/AAAA1111", "AAAA1111"),
+    ("ntfy://ntfy.example.org/s3cretTopic42", "s3cretTopic42"),
+    ("ntfys://ntfy.sh/alerts-k9x2m7q4", "alerts-k9x2m7q4"),
+    ("ntfy://myprivatetopic77", "myprivatetopic77"),
+])
+def test_a_token_in_the_first_path_segment_or_an_ntfy_topic_is_masked(url, secret):
+    from service.delivery import redact, scrub_for
+
+    assert secret not in redact(url)
+    assert secret not in scrub_for(f"POST {url} failed: 404 for {secret}", url)
+    assert redact(url).split("://")[0].rstrip("s") == url.split("://")[0].rstrip("s")

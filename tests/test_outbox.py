@@ -276,3 +276,97 @@ def test_subscriber_mistakes_are_config_errors(tmp_path, entry, message):
     text = f'[[subscribers]]\nname = "a"\nchannels = ["json://127.0.0.1/x"]\n{entry}\n'
     with pytest.raises(ConfigError, match=message):
         load(write_config(tmp_path, text), env={})
+
+
+# --- the outbox keyed by the real channel; every wait capped -----------------------------------
+
+
+def test_two_channels_alike_once_masked_get_a_row_each(tmp_path, store):
+    with webhook() as hook:
+        one, two = hook.url("/hook/AAAA1111"), hook.url("/hook/BBBB2222")
+        config = configure(tmp_path, [one, two])
+        attempts = notify.after_refresh(config, store, [event(store, "new_period")], now=NOW)
+    assert [a.status for a in attempts] == ["sent", "sent"] and len({a.id for a in attempts}) == 2
+    assert sorted(r.path for r in hook.requests) == ["/hook/AAAA1111", "/hook/BBBB2222"]
+    rows = store.outbox()
+    assert len(rows) == 2 and {r["channel"] for r in rows} == {f"json://127.0.0.1:{hook.port}/hook/***"}
+    assert len({r["channel_key"] for r in rows}) == 2
+    dump = "\n".join(store.db.conn.iterdump())
+    assert "AAAA1111" not in dump and "BBBB2222" not in dump
+
+
+def test_a_changed_token_is_another_channel_not_a_guess(tmp_path, store):
+    with webhook(status=503) as hook:
+        notify.after_refresh(configure(tmp_path, [hook.url("/hook/AAAA1111")]), store,
+                             [event(store, "new_period")], now=NOW)
+        other = configure(tmp_path, [hook.url("/hook/CCCC3333")])  # looks the same once masked
+        [attempt] = outbox.deliver_due(other, store, NOW + timedelta(hours=1))
+    assert attempt.status == "dead" and "no longer configured" in attempt.error
+    assert [r.path for r in hook.requests] == ["/hook/AAAA1111"]
+
+
+def test_outbox_rows_from_before_channel_keys_are_still_sent(tmp_path):
+    """Migration 6 adds the key; a row queued by an older bridgewatch (no key) is matched by its
+    redacted form when exactly one configured channel has it."""
+    import sqlite3
+
+    from store.schema import SCHEMA_VERSION
+    from tests.test_store import old_database
+
+    path = tmp_path / "old.db"
+    old_database(path, 5)
+    with webhook() as hook:
+        conn = sqlite3.connect(path)
+        conn.execute("INSERT INTO digests (id, created_at, events, subject, text, html, subscriber) "
+                     "VALUES (1, '2026-01-15T06:00:00+00:00', 1, 's', 't', '<p>h</p>', 'analyst')")
+        conn.execute("INSERT INTO outbox (id, digest_id, subscriber, channel, status, attempts, next_attempt, "
+                     "created_at) VALUES ('legacy', 1, 'analyst', ?, 'pending', 0, ?, ?)",
+                     [hook.url(), outbox.iso(NOW), outbox.iso(NOW)])
+        conn.commit()
+        conn.close()
+        store = Store(path)
+        try:
+            assert store.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+            secret = store.db.execute("SELECT value FROM meta WHERE key = 'channel_key_secret'").fetchone()[0]
+            assert len(bytes.fromhex(secret)) == 32
+            [attempt] = outbox.deliver_due(configure(tmp_path, [hook.url()]), store, NOW)
+            assert attempt.status == "sent" and len(hook.requests) == 1
+        finally:
+            store.close()
+    other = Store(tmp_path / "other.db")
+    try:  # a secret per database
+        assert other.db.execute("SELECT value FROM meta").fetchone()[0] != secret
+    finally:
+        other.close()
+
+
+def test_an_absurd_retry_after_is_capped_and_the_batch_goes_on(tmp_path, store):
+    """A webhook answering `Retry-After: 99999999999999` used to raise OverflowError while the
+    batch was recorded, leaving an email already sent in `sending`, to be sent again."""
+    from tests.chaos.servers import http_server
+
+    with smtp_server() as box, http_server(status=503, headers={"Retry-After": "99999999999999"}) as hook:
+        mail = f"mailto://127.0.0.1:{box.port}?to=a@example.org"
+        config = configure(tmp_path, [f"json://127.0.0.1:{hook.port}/hook", mail],
+                           settings="delivery_backoff_max = 3600.0")
+        attempts = notify.after_refresh(config, store, [event(store, "new_period")], now=NOW)
+        assert sorted(a.status for a in attempts) == ["pending", "sent"]
+        pending = store.outbox("pending")[0]
+        assert pending["next_attempt"] <= outbox.iso(NOW + timedelta(seconds=3600))
+        # long after the delivery lease: nothing is left in `sending`, the email is not sent again
+        later = outbox.deliver_due(config, store, NOW + timedelta(hours=2))
+        assert all(a.channel.startswith("json") for a in later)
+    assert len(box.messages) == 1
+    assert store.outbox_counts()["sending"] == 0
+
+
+def test_every_retry_after_form_becomes_a_bounded_wait():
+    from service.delivery.webhook import MAX_RETRY_AFTER, retry_after
+
+    assert retry_after("120") == 120.0
+    assert retry_after("99999999999999") == MAX_RETRY_AFTER
+    assert retry_after("9" * 400) == MAX_RETRY_AFTER
+    assert retry_after("Wed, 21 Oct 2015 07:28:00 GMT", now=1445412000.0) == 480.0
+    assert retry_after("Fri, 31 Dec 9999 23:59:59 GMT") == MAX_RETRY_AFTER
+    assert retry_after("soon") is None and retry_after("") is None and retry_after("-5") is None
+    assert outbox._wait(float("inf")) == outbox.MAX_WAIT and outbox._wait(float("nan")) == 0.0

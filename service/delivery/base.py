@@ -7,6 +7,7 @@ redacted form may reach a log line, the database or a person's terminal; `redact
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +36,16 @@ class Message:
     markdown: str
     payload: Mapping[str, Any]  # the JSON webhook's document (see service/delivery/webhook.py)
     images: Mapping[str, bytes] = field(default_factory=dict)  # cid -> PNG, inline in the HTML
+
+
+_PLAIN_WORD = re.compile(r"[A-Za-z][A-Za-z._-]{0,15}|v\d{1,2}")
+
+
+def looks_secret(segment: str) -> bool:
+    """A path segment that may be a token: anything but a short plain word (`hook`, `api`, `v2`).
+    webhook.site-style URLs carry the whole secret in the first segment (`json://host/<uuid>`), ntfy
+    in the topic; a false positive only hides a harmless word from a log line."""
+    return bool(segment) and not _PLAIN_WORD.fullmatch(segment)
 
 
 def query_pairs(query: str) -> list[tuple[str, str]]:
@@ -71,7 +82,7 @@ def scrub(message: str, url: str, safe: str) -> str:
     Library errors sometimes quote the full URL, or the token inside it.
     """
     parts = urlsplit(url)
-    pieces = [parts.password or "", parts.username or "", *parts.path.split("/")]
+    pieces = [parts.password or "", parts.username or "", parts.hostname or "", *parts.path.split("/")]
     pieces += [v for _, v in query_pairs(parts.query)]
     for secret in sorted({p for p in pieces if len(p) >= 4 and p not in safe}, key=len, reverse=True):
         message = message.replace(secret, MASK)

@@ -50,26 +50,34 @@ import hashlib
 import hmac
 import json
 import os
+import time
+from datetime import UTC
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import requests
 
 from service import __version__
-from service.delivery.base import MASK, DeliveryError, Message, query_pairs
+from service.delivery.base import MASK, DeliveryError, Message, looks_secret, query_pairs
 from service.delivery.base import redact as redact_secrets
 
 SCHEMES = ("json", "jsons")
 SIGNATURE_HEADER = "X-Bridgewatch-Signature"
 RETRYABLE = {408, 425, 429}
+MAX_RETRY_AFTER = 24 * 3600.0
 
 
 
 def redact(url: str) -> str:
-    """As base.redact, and every path segment after the first masked too: webhook services put
-    their token in the path (json://hooks.example.org/hook/T0KEN), where no key names it secret."""
+    """As base.redact, and the path's tokens masked too: webhook services put their token in the
+    path (json://hooks.example.org/hook/T0KEN, or webhook.site's json://host/<uuid>), where no key
+    names it secret. Every segment after the first is masked; the first only when it looks like a
+    token (base.looks_secret), so `json://127.0.0.1:9000/hook` stays readable."""
     parts = urlsplit(redact_secrets(url))
     first, *rest = parts.path.lstrip("/").split("/", 1)
+    if looks_secret(unquote(first)):
+        first = MASK
     path = "/" + first + (f"/{MASK}" if rest and rest[0] else "")
     return parts._replace(path=path if parts.path else "").geturl()
 
@@ -133,9 +141,26 @@ def deliver(url: str, message: Message, message_id: str, timeout: float) -> None
         return
     snippet = " ".join(response.text[:200].split())
     status = response.status_code
-    retry_after = response.headers.get("Retry-After", "")
     raise DeliveryError(
         f"{where} answered HTTP {status} {response.reason or ''}".rstrip() + (f": {snippet}" if snippet else ""),
         permanent=status < 500 and status not in RETRYABLE,
-        retry_after=float(retry_after) if retry_after.isdigit() else None,
+        retry_after=retry_after(response.headers.get("Retry-After", "")),
     )
+
+
+def retry_after(value: str, now: float | None = None) -> float | None:
+    """Seconds a `Retry-After` header asks for (delta-seconds or an HTTP date), at most a day:
+    a receiver answering `99999999999999` is told no such thing by the outbox."""
+    value = value.strip()
+    if value.isdigit():
+        return min(float(value[:12]), MAX_RETRY_AFTER)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
