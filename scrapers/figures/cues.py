@@ -9,7 +9,7 @@ import re
 from scrapers.figures.periods import MONTH
 
 TARGET_RE = re.compile(
-    r"\b(?:target(?:s|ed|ing)?|aim(?:s|ed|ing)?|goal|envisag\w+|vision|ambition|plans?\s+to|"
+    r"\b(?:target(?:s|ed|ing)?|aim(?:s|ed|ing)?|goal|eyes|eyeing|envisag\w+|vision|ambition|plans?\s+to|"
     r"seeks?\s+to|intends?\s+to|Uraan)\b",
     re.IGNORECASE,
 )
@@ -25,7 +25,13 @@ CHANGE_BEFORE_RE = re.compile(
     r"(?:of\s+)?(?:about\s+|nearly\s+|around\s+|over\s+)?$",
     re.IGNORECASE,
 )
-CHANGE_AFTER_RE = re.compile(r"^\s*(?:more|higher|less|lower|increase|jump|rise|decline)\b", re.I)
+CHANGE_AFTER_RE = re.compile(
+    r"^\s*(?:(?:was|were|is)\s+)?(?:more|higher|less|lower|increase|jump|rise|decline)\b", re.I
+)
+# "the same period last year", "the corresponding months of FY23": the base of a comparison
+SAME_SPAN_RE = re.compile(
+    r"\b(?:same|corresponding|comparable|like)\s+(?:period|months?|time|span|quarter|half)\b", re.I
+)
 COMPARISON_BEFORE_RE = re.compile(
     r"\b(?:from|compared\s+(?:to|with)|against|versus|vs\.?|over|than)\s+(?:the\s+)?"
     r"(?:(?:previous|last|preceding|prior)\s+(?:fiscal\s+)?(?:year|month|period)(?:'s|’s)\s+"

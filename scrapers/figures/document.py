@@ -21,7 +21,7 @@ from scrapers.figures.periods import COUNT_WORDS, GII_RE, ORDINAL_WORDS, Period
 from scrapers.figures.quantities import Amount, Percent
 from scrapers.figures.sentences import Clause, clause_at
 from scrapers.figures.table import MAX_EVIDENCE
-from scrapers.figures.topics import ANAPHOR_RE, Topic
+from scrapers.figures.topics import ANAPHOR_RE, Topic, find_topics
 from scrapers.figures.traps import trap
 
 
@@ -68,6 +68,9 @@ class Doc:
     has_usd: bool = False
     gii: bool = False
     gii_edition: str | None = None
+    # The headline or first lines speak of Pakistan's IT exports: a later sentence with no subject
+    # of its own ("Pakistan also showed growth of 20 percent from $1,192 million in FY19") is theirs.
+    about_it_exports: bool = False
     results: dict[tuple[str, str, float], Observation] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -78,6 +81,8 @@ class Doc:
         edition = GII_RE.search(t)
         self.gii_edition = f"GII-{edition.group('y') or edition.group('y2')}" if edition else None
         self.gii = bool(re.search(r"\bGII\b|Global\s+Innovation\s+Index|\bWIPO\b", t))
+        head = t.lstrip()[:400]
+        self.about_it_exports = any(topic.family == "it" for topic in find_topics(head))
 
 
 
@@ -104,6 +109,13 @@ def confidence(*penalties: float) -> float:
     return round(max(0.1, min(0.95, 0.95 - sum(penalties))), 3)
 
 
+# What may stand between a figure and the period it is for: "$763 million in the July-Nov period".
+ADJACENT_PERIOD_RE = re.compile(
+    r"\s*(?:(?:in|during|for|of|over|at\s+the\s+end\s+of)\s+)?(?:the\s+)?(?:month\s+of\s+|period\s+(?:of\s+)?)?",
+    re.I,
+)
+
+
 @dataclass
 class Sentence:
     """One sentence with everything found in it, shared by the readers of each figure family."""
@@ -116,6 +128,9 @@ class Sentence:
     clauses: list[Clause]
     amounts: list[Amount]
     percents: list[Percent]
+    # The period each IT-exports value of this sentence was read for, by the value's position:
+    # a growth rate describes one of them ("$1.487 billion at a growth rate of 32.65%").
+    value_periods: dict[int, Period] = field(default_factory=dict)
 
     @property
     def published(self) -> date | None:
@@ -140,7 +155,7 @@ class Sentence:
         if own:
             return own
         fam = self.context.family
-        if fam and not self.topics and ANAPHOR_RE.search(self.text):
+        if fam and not self.topics and (ANAPHOR_RE.search(self.text) or (fam == "it" and self.doc.about_it_exports)):
             return Topic(fam, -1, -1, inherited=True)
         return None
 
@@ -153,6 +168,10 @@ class Sentence:
         """
         clause = self.clause(start)
         usable = [p for p in self.periods if p.kind != "date" and not self.is_reference(p)]
+        adjacent = next((p for p in usable if 0 <= p.start - end <= 40
+                         and ADJACENT_PERIOD_RE.fullmatch(self.text[end : p.start])), None)
+        if adjacent is not None and adjacent.kind in kinds:
+            return adjacent, False
         same = [p for p in usable if clause.start <= p.start < clause.end
                 and not self._figure_between(p, start, end, only_comparisons)]
         if same:
@@ -228,17 +247,28 @@ def role_of(s: Sentence, amount: Amount) -> str:
     return "main"
 
 
+STRETCH_BREAK_RE = re.compile(r",\s+(?:as|while|whereas|but|which|after|since|and)\s+(?:it|the|they|this|exports?)\b", re.I)
+TARGET_AFTER_RE = re.compile(r"^\s*(?:(?:IT|ICT|in|of|for|exports?|export|annual)\s+){0,3}(?:target|goal|mark\s+by)\b", re.I)
+
+
 def modality_of(s: Sentence, amount: Amount) -> str:
     """'target', 'forecast' or 'actual', from the words of the figure's major clause before it."""
     clause = s.clause(amount.start)
     seg_start = min(c.start for c in s.clauses if c.major == clause.major)
     before = s.text[seg_start : amount.start]
-    after = s.text[amount.end : amount.end + 25]
-    if TARGET_RE.search(before) or re.match(r"^\s*(?:target|goal|mark\s+by)", after, re.I):
+    # "... miss its $5 billion target, as the country has managed $2.37 billion": a new subject
+    # after a comma starts a stretch of its own.
+    cut = list(STRETCH_BREAK_RE.finditer(before))
+    if cut:
+        before = before[cut[-1].end() :]
+    after = s.text[amount.end : amount.end + 40]
+    if TARGET_AFTER_RE.match(after):
         return "target"
-    if FORECAST_RE.search(before):
-        return "forecast"
-    return "actual"
+    targets = [m.end() for m in TARGET_RE.finditer(before)]
+    forecasts = [m.end() for m in FORECAST_RE.finditer(before)]
+    if not targets and not forecasts:
+        return "actual"
+    return "target" if max(targets, default=-1) > max(forecasts, default=-1) else "forecast"
 
 
 def is_past(period: Period, published: date | None) -> bool:

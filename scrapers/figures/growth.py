@@ -9,6 +9,9 @@ from scrapers.figures.cues import DECLINE_RE, GROWTH_RE, PREV_MONTH_RE, YOY_RE
 from scrapers.figures.document import Sentence, confidence, emit, evidence, is_past, modality_of
 from scrapers.figures.periods import MONTH, Period, month_number
 from scrapers.figures.quantities import Amount, Percent
+from scrapers.figures.table import IT_GROWTH_BY_PERIOD, PENALTY
+
+KINDS = tuple(IT_GROWTH_BY_PERIOD)
 
 
 def read_growth(s: Sentence) -> None:
@@ -26,17 +29,39 @@ def read_growth(s: Sentence) -> None:
         topic = s.topic(pct.start, pct.end)
         if topic is None or topic.family != "it" or _pct_modality(s, pct) != "actual":
             continue
-        period, inherited = s.period(pct.start, pct.end, ("month", "fy"), only_comparisons=True)
-        if period is None or period.kind not in ("month", "fy") or not is_past(period, s.published):
+        period, inherited = _described_period(s, pct), False
+        if period is None:
+            period, inherited = s.period(pct.start, pct.end, KINDS, only_comparisons=True)
+        if period is None or period.kind not in KINDS or not is_past(period, s.published):
             continue
         if not _is_year_on_year(s, pct, period):
             continue
         value = -abs(pct.value) if fell and not grew else pct.value
-        indicator = "pk_it_exports_monthly_yoy_pct" if period.kind == "month" else "pk_it_exports_fy_yoy_pct"
-        penalties = [0.15 if topic.inherited else 0.0, 0.15 if inherited else 0.0,
-                     0.05 if period.relative else 0.0]
+        indicator = IT_GROWTH_BY_PERIOD[period.kind]
+        penalties = [PENALTY["topic_inherited"] if topic.inherited else 0.0,
+                     PENALTY["period_inherited"] if inherited else 0.0,
+                     PENALTY["relative_period"] if period.relative else 0.0]
         emit(s.doc, Observation(indicator, period.label, value, "percent",
                                  evidence(s.text, pct.start, pct.end), confidence(*penalties)))
+
+
+TO_VALUE_RE = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:to|at)\s+(?:about\s+|around\s+)?(?:US\s*)?\$", re.I)
+FROM_TO_RE = re.compile(r"^\s*(?:\w+\s+){0,3}?from\s+[^.;]{0,60}?\bto\s+(?:reach\s+)?(?:about\s+)?(?:US\s*)?\$", re.I)
+
+
+def _described_period(s: Sentence, pct: Percent) -> Period | None:
+    """The period of the value a growth rate describes: the value right after it ('up 28% to $348m',
+    'growth of 20% from $1,192m in FY19 to $1,439m in FY20'), else the nearest one before it in its
+    clause ('$1.487 billion at a growth rate of 32.65%')."""
+    if not s.value_periods:
+        return None
+    major = s.clause(pct.start).major
+    after = [pos for pos in sorted(s.value_periods) if pos > pct.end]
+    tail = s.text[pct.end : pct.end + 120]
+    if after and (TO_VALUE_RE.match(tail) or FROM_TO_RE.match(tail)):
+        return s.value_periods[after[0] if TO_VALUE_RE.match(tail) else after[-1]]
+    before = [pos for pos in sorted(s.value_periods) if pos < pct.start and s.clause(pos).major == major]
+    return s.value_periods[before[-1]] if before else None
 
 
 LOCAL_BASE_RE = re.compile(
@@ -66,7 +91,7 @@ def _is_year_on_year(s: Sentence, pct: Percent, period: Period) -> bool:
     segment = _segment_text(s, pct.start)
     if PREV_MONTH_RE.search(segment):
         return False
-    return period.kind == "fy" or bool(YOY_RE.search(segment))
+    return period.kind in ("fy", "fytd") or bool(YOY_RE.search(segment))
 
 
 def _segment_text(s: Sentence, pos: int) -> str:

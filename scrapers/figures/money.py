@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from scrapers.base import Observation
-from scrapers.figures.cues import PREV_MONTH_RE, PREV_YEAR_RE
+from scrapers.figures.cues import PREV_MONTH_RE, PREV_YEAR_RE, SAME_SPAN_RE
 from scrapers.figures.document import (
     Sentence,
     confidence,
@@ -22,8 +22,10 @@ from scrapers.figures.document import (
 )
 from scrapers.figures.periods import Period, shift_month_back, shift_year_back
 from scrapers.figures.quantities import Amount
-from scrapers.figures.table import MAGNITUDE
+from scrapers.figures.table import IT_EXPORTS_BY_PERIOD, MAGNITUDE
 from scrapers.figures.topics import Topic
+
+KINDS = tuple(IT_EXPORTS_BY_PERIOD)
 
 
 def read_amounts(s: Sentence) -> list[str]:
@@ -79,12 +81,13 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
         penalties.append(0.1)
     if period is None:
         return
-    indicator = {"month": "pk_it_exports_monthly", "fy": "pk_it_exports_fy",
-                 "fytd": "pk_it_exports_fytd"}.get(period.kind)
+    indicator = IT_EXPORTS_BY_PERIOD.get(period.kind)
     if indicator is None or not _in_range(indicator, amount.value):
         return
     if not is_past(period, s.published):
         return
+    if role == "main":
+        s.value_periods[amount.start] = period
     penalties.append(0.05 if period.relative else 0.0)
     emit(s.doc, Observation(indicator, period.label, amount.value, "USD",
                              evidence(s.text, amount.start, amount.end), confidence(*penalties),
@@ -116,22 +119,55 @@ def _comparison_period(s: Sentence, amount: Amount) -> Period | None:
     """
     nxt = [a.start for a in s.amounts if a.start > amount.end]
     stop = min(nxt + [s.clause(amount.start).end + 40, len(s.text)])
-    own = [p for p in s.periods if amount.end <= p.start < stop and p.kind in ("month", "fy", "fytd")]
+    own = [p for p in s.periods if amount.end <= p.start < stop and p.kind in KINDS]
+    main = _main_period(s, amount)
+    window = s.text[max(0, amount.start - 60) : stop]
+    if main is not None and SAME_SPAN_RE.search(window):
+        # "against $1.945 billion in the same period last year", "the corresponding months of FY23"
+        named = next((p for p in own if p.kind == "fy"), None)
+        if named is None:
+            before = [p for p in s.periods if p.kind == "fy" and amount.start - 60 <= p.start < amount.start
+                      and p.start > main.end]
+            named = before[-1] if before else None
+        return _in_fiscal_year(main, named) if named else shift_year_back(main)
     if own:
         return own[0]
-    main_amounts = [a for a in s.amounts if a.end <= amount.start and role_of(s, a) == "main"]
-    if main_amounts:
-        main, _ = s.period(main_amounts[-1].start, main_amounts[-1].end, ("month", "fy", "fytd"))
-    else:
-        main = s.context.period
     if main is None:
         return None
-    window = s.text[max(0, amount.start - 50) : stop]
     if PREV_MONTH_RE.search(window):
         return shift_month_back(main)
-    if PREV_YEAR_RE.search(window) or main.kind == "fy":
+    if PREV_YEAR_RE.search(window) or main.kind in ("fy", "fytd"):
         return shift_year_back(main)
     return None
+
+
+def _main_period(s: Sentence, amount: Amount) -> Period | None:
+    """The period of the figure a comparison value is compared with: the main amount before it in
+    the sentence, else the one after it ("rising from $1.7bn to $2.2bn in July-April"), else the
+    previous sentence's."""
+    mains = [a for a in s.amounts if a is not amount and role_of(s, a) == "main"]
+    before = [a for a in mains if a.end <= amount.start]
+    after = [a for a in mains if a.start >= amount.end]
+    for other in ([before[-1]] if before else []) + after[:1]:
+        period, _ = s.period(other.start, other.end, KINDS)
+        if period is not None and period.kind in KINDS:
+            return period
+    return s.context.period if s.context.period and s.context.period.kind in KINDS else None
+
+
+def _in_fiscal_year(main: Period, fy: Period) -> Period:
+    """The main period's months in another fiscal year: 'the same period of FY20'."""
+    if main.kind == "fy" or fy.last_month is None or main.last_month is None:
+        return fy
+    end_year = fy.last_month[0]
+    year, month = main.last_month
+    shift = (main.last_month[0] if month <= 6 else main.last_month[0] + 1) - end_year
+    if shift <= 0:
+        return fy
+    moved = main
+    for _ in range(shift):
+        moved = shift_year_back(moved) or moved
+    return moved
 
 
 def _read_target(s: Sentence, amount: Amount, topic: Topic, cost: float) -> None:

@@ -12,12 +12,16 @@ _ABBREVIATIONS = {
     "u.s", "approx", "est", "govt", "dept", "fig",
 }
 LAST_WORD_RE = re.compile(r"(\S+)[.!?][\"”’)\]]?$")
-SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9$])")
+SENTENCE_END_RE = re.compile(
+    r"(?<=[.!?])[\"”’)\]]?\s+(?=[\"“‘(\[]?[A-Z0-9$])"
+    r"|(?<=\)\.)(?=[A-Z][a-z])|(?<=[a-z]{3}\.)(?=[A-Z][a-z]{2})"  # "(2023-24).Shaza": a stop with no space
+)
 MAJOR_BREAK_RE = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|,\s+and\b|,\s+with\b|\.\s", re.I)
 MINOR_BREAK_RE = re.compile(r",(?=\s)|\(|\)|\s[–—]\s|:\s")
 RELATIVE_CLAUSE_RE = re.compile(r"^\s*(?:which|who|that|according|as\s+per|said|data\s+showed)\b", re.I)
 COMPARISON_CLAUSE_RE = re.compile(
-    r"^\s*(?:compared|as\s+against|against|versus|vs\.?|up\s+from|down\s+from|from)\b", re.I
+    r"^\s*(?:(?:as\s+)?compared|as\s+against|against|versus|vs\.?|up\s+from|down\s+from|from|"
+    r"in\s+comparison|when\s+(?:they|it|exports)\s+(?:were|was|stood))\b", re.I
 )
 
 

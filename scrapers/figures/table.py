@@ -7,6 +7,21 @@ from __future__ import annotations
 # Evidence kept with a figure: the sentence, or a window of it this long around the figure.
 MAX_EVIDENCE = 300
 
+# Pakistan's IT exports: the indicator a value or a year-on-year growth rate feeds, by its period's kind.
+IT_EXPORTS_BY_PERIOD = {"month": "pk_it_exports_monthly", "fy": "pk_it_exports_fy", "fytd": "pk_it_exports_fytd"}
+IT_GROWTH_BY_PERIOD = {
+    "month": "pk_it_exports_monthly_yoy_pct", "fy": "pk_it_exports_fy_yoy_pct", "fytd": "pk_it_exports_fytd_yoy_pct",
+}
+
+# What each doubt costs a figure's confidence (which starts at 0.95).
+PENALTY = {
+    "topic_inherited": 0.15,   # the subject came from an earlier sentence
+    "period_inherited": 0.15,  # the period came from an earlier sentence
+    "relative_period": 0.05,   # "in December", resolved against the publication date
+    "comparison": 0.1,         # an earlier value quoted for comparison
+    "currency_assumed": 0.2,   # "348mn" with no currency marker
+}
+
 # Plausible magnitudes (USD): a monthly value of $3.8 billion is a misread annual one.
 MAGNITUDE = {
     "pk_it_exports_monthly": (20e6, 1.5e9),
