@@ -11,6 +11,7 @@ text extraction runs on every changed page, so it is kept on the fast path.
 
 from __future__ import annotations
 
+import codecs
 import re
 from datetime import date, datetime
 from urllib.parse import urljoin
@@ -40,9 +41,55 @@ _SCALE = {"": 1, "k": 1e3, "thousand": 1e3, "m": 1e6, "mn": 1e6, "million": 1e6,
 _NUMBER = re.compile(r"^\s*([\d.,]+)\s*([a-z]*)\s*$", re.I)
 
 
-def parse_html(body: bytes) -> etree._Element:
+_BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?([\w.:-]+)""", re.I)
+_META_CHARSET = re.compile(
+    rb"""<meta[^>]+?(?:charset\s*=\s*["']?|content\s*=\s*["'][^"']*?charset\s*=\s*)([\w.:-]+)""", re.I)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+
+
+def _codec(name: str | bytes | None) -> str | None:
+    if not name:
+        return None
     try:
-        root = lxml.html.document_fromstring(body)
+        codec = codecs.lookup(name.decode("ascii", "ignore") if isinstance(name, bytes) else name).name
+    except LookupError:
+        return None
+    # As browsers do (WHATWG Encoding): "latin-1" and "ascii" labels mean Windows-1252.
+    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec
+
+
+def html_encoding(body: bytes, content_type: str = "") -> str:
+    """How to decode a page: a byte-order mark, else the HTTP header's charset, else the document's
+    own <meta charset>, else detection (UTF-8 if it decodes as such, else Windows-1252)."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return name
+    header = _HEADER_CHARSET.search(content_type or "")
+    codec = _codec(header[1]) if header else None
+    if codec:
+        return codec
+    meta = _META_CHARSET.search(body[:8192])
+    codec = _codec(meta[1]) if meta else None
+    if codec and codec not in ("utf-16", "utf-16-le", "utf-16-be"):  # a <meta> read as ASCII is no UTF-16 page
+        return codec
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return "cp1252"
+    return "utf-8"
+
+
+def decode_html(body: bytes, content_type: str = "") -> str:
+    """The page as text (see html_encoding); undecodable bytes become U+FFFD, never an exception."""
+    encoding = html_encoding(body, content_type)
+    text = body.decode(encoding, "replace")
+    return _XML_DECLARATION.sub("", text.removeprefix("\ufeff"), count=1)
+
+
+def parse_html(body: bytes, content_type: str = "") -> etree._Element:
+    try:
+        root = lxml.html.document_fromstring(decode_html(body, content_type))
     except (etree.ParserError, ValueError) as exc:
         raise ExtractError(f"not an HTML document: {exc}") from None
     return root
@@ -134,7 +181,7 @@ def parse_number(text: str) -> float:
 @extractor("html")
 def extract_html(doc: Document) -> list[Observation]:
     """Web page: figures read from the article text (or from `selector` / `pattern` when set)."""
-    root = parse_html(doc.body)
+    root = parse_html(doc.body, doc.content_type)
     published = doc.published or published_date(root)
     text = page_text(root, doc.source.selector)
     if doc.source.pattern:
@@ -176,7 +223,7 @@ def article_links(doc: Document) -> list[FollowUp]:
     if not pattern:
         return []
     regex = re.compile(pattern)
-    root = parse_html(doc.body)
+    root = parse_html(doc.body, doc.content_type)
     seen: dict[str, FollowUp] = {}
     for anchor in root.iter("a"):
         href = anchor.get("href")

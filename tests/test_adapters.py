@@ -494,3 +494,44 @@ def test_damaged_documents_raise_extract_error_only(kind: str, name: str) -> Non
                 fn(doc)
             except ExtractError:
                 pass
+
+
+# --- charsets: the HTTP header, then the document, then detection --------------------------------
+
+NBSP_ARTICLE = ("<html><head><title>IT exports</title></head><body><article><p>Pakistan's IT exports rose to "
+                "$348\u00a0million in December 2024, State Bank of Pakistan data showed.</p></article></body></html>")
+
+
+def html_doc(data: bytes, content_type: str = "") -> Document:
+    spec = SourceSpec("test", "html", "https://example.org/a")
+    return Document(data, "https://example.org/a", spec, content_type, date(2025, 1, 17))
+
+
+def monthly(observations: list[Observation]) -> list[tuple[str, float]]:
+    return [(o.period, o.value) for o in observations if o.indicator == "pk_it_exports_monthly"]
+
+
+def test_a_charset_given_only_in_the_http_header_is_used():
+    data = NBSP_ARTICLE.encode("utf-8")
+    found = EXTRACTORS["html"](html_doc(data, "text/html; charset=UTF-8"))
+    assert monthly(found) == [("2024-12", 348e6)]
+    assert all("\u00c2" not in o.evidence for o in found)  # no mojibake: Â of a UTF-8 NBSP read as Latin-1
+
+
+@pytest.mark.parametrize(("data", "content_type"), [
+    (NBSP_ARTICLE.encode("utf-8"), "text/html"),  # no charset anywhere: detected as UTF-8
+    (NBSP_ARTICLE.encode("cp1252"), "text/html"),  # no charset, not UTF-8: Windows-1252
+    (NBSP_ARTICLE.replace("<head>", '<head><meta charset="windows-1252">').encode("cp1252"), ""),
+    (NBSP_ARTICLE.encode("cp1252"), "text/html; charset=iso-8859-1"),
+    (b"\xef\xbb\xbf" + NBSP_ARTICLE.encode("utf-8"), "text/html; charset=iso-8859-1"),  # a BOM wins
+    (NBSP_ARTICLE.encode("utf-16"), ""),
+    (b'<?xml version="1.0" encoding="utf-8"?>' + NBSP_ARTICLE.encode(), "application/xhtml+xml"),
+    (NBSP_ARTICLE.encode("utf-8").replace(b"Pakistan's", b"Pakistan\xff\xfe's", 1), "text/html; charset=utf-8"),
+])
+def test_a_figure_beside_a_non_breaking_space_survives_every_charset_path(data, content_type):
+    assert monthly(EXTRACTORS["html"](html_doc(data, content_type))) == [("2024-12", 348e6)]
+
+
+def test_an_unknown_charset_falls_back_to_detection():
+    data = NBSP_ARTICLE.encode("utf-8")
+    assert monthly(EXTRACTORS["html"](html_doc(data, "text/html; charset=x-no-such-thing"))) == [("2024-12", 348e6)]
