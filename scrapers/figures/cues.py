@@ -33,7 +33,9 @@ SAME_SPAN_RE = re.compile(
     r"\b(?:same|corresponding|comparable|like)\s+(?:period|months?|time|span|quarter|half)\b", re.I
 )
 COMPARISON_BEFORE_RE = re.compile(
-    r"\b(?:from|compared\s+(?:to|with)|against|versus|vs\.?|over|than)\s+(?:the\s+)?"
+    r"\b(?:compared\s+(?:to|with)|against|versus)\b[^$%,;]{0,50}\b(?:stood|were|was|amounted|totall?ed)\s+"
+    r"(?:at\s+)?(?:about\s+)?$"
+    r"|\b(?:from|compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|against|versus|vs\.?|v/s|over|than)\s+(?:the\s+)?"
     r"(?:(?:previous|last|preceding|prior)\s+(?:fiscal\s+)?(?:year|month|period)(?:'s|’s)\s+"
     r"|(?:a|the)\s+(?:year|month)\s+(?:earlier|ago)\s+)?"
     r"(?:about\s+|around\s+|nearly\s+|roughly\s+)?$"
@@ -68,7 +70,7 @@ GROWTH_RE = re.compile(
 )
 DECLINE_RE = re.compile(
     r"\b(?:down|fell|fall(?:en|ing)?|declin\w+|decrease[sd]?|drop(?:ped|s)?|lower|slump\w*|"
-    r"contract\w*|plunge[sd]?|dipped|shrank)\b",
+    r"contract\w*|plunge[sd]?|dipped|shrank|negative)\b",
     re.IGNORECASE,
 )
 

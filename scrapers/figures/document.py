@@ -247,7 +247,10 @@ def role_of(s: Sentence, amount: Amount) -> str:
     return "main"
 
 
-STRETCH_BREAK_RE = re.compile(r",\s+(?:as|while|whereas|but|which|after|since|and)\s+(?:it|the|they|this|exports?)\b", re.I)
+STRETCH_BREAK_RE = re.compile(
+    r"(?:,\s+(?:as|while|whereas|but|which|after|since|and)|\s+(?:as|while|whereas|but))\s+(?:it|the|they|this|exports?)\b",
+    re.I,
+)
 TARGET_AFTER_RE = re.compile(r"^\s*(?:(?:IT|ICT|in|of|for|exports?|export|annual)\s+){0,3}(?:target|goal|mark\s+by)\b", re.I)
 
 

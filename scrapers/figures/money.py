@@ -26,6 +26,7 @@ from scrapers.figures.table import IT_EXPORTS_BY_PERIOD, MAGNITUDE
 from scrapers.figures.topics import Topic
 
 KINDS = tuple(IT_EXPORTS_BY_PERIOD)
+COMPARED_RE = re.compile(r"\b(?:compared|comparison|against|versus)\b", re.I)
 
 
 def read_amounts(s: Sentence) -> list[str]:
@@ -132,6 +133,11 @@ def _comparison_period(s: Sentence, amount: Amount) -> Period | None:
         return _in_fiscal_year(main, named) if named else shift_year_back(main)
     if own:
         return own[0]
+    earlier_end = max((a.end for a in s.amounts if a.end <= amount.start), default=0)
+    named = [p for p in s.periods if p.kind in KINDS and earlier_end <= p.start and p.end <= amount.start
+             and COMPARED_RE.search(s.text[earlier_end : p.start])]
+    if named:  # "as compared to October, in which it stood at $238 million"
+        return named[-1]
     if main is None:
         return None
     if PREV_MONTH_RE.search(window):
@@ -202,11 +208,26 @@ def _canadian_currency(s: Sentence, amount: Amount, allow_bare: bool) -> tuple[s
     return None, 0.0
 
 
+OTHER_PARTNER_RE = re.compile(r"\b(?:India|China|Mexico|United\s+States|U\.S\.|Bangladesh|Japan|UK|EU|Germany|France)\b")
+
+
+def _pakistan_is_the_partner(s: Sentence) -> bool:
+    """'Bilateral trade' is Canada-Pakistan trade when Pakistan is the partner this text is about."""
+    if OTHER_PARTNER_RE.search(s.text):
+        return False
+    if "Pakistan" in s.text:
+        return True
+    return s.doc.text.count("Pakistan") > len(OTHER_PARTNER_RE.findall(s.doc.text)) and bool(
+        re.search(r"Canad|Pakistan", s.text) or s.context.country)
+
+
 def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     if role_of(s, amount) != "main" or modality_of(s, amount) != "actual" or s.trap(amount.start, amount.end):
         return
-    if topic.family == "ca_pk_trade" and not re.search(r"Canad|Pakistan", s.text) and not s.context.country:
+    if topic.family == "ca_pk_trade" and not _pakistan_is_the_partner(s):
         return
+    if re.search(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*\(\s*(?:US|C|CA)?\$?\s*$", s.text[max(0, amount.start - 30) : amount.start]):
+        return  # "Rapeseed ($184M)": one product of the trade
     currency, cost = _canadian_currency(s, amount, s.doc.canadian_voice)
     if currency is None:
         return

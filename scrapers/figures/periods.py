@@ -87,7 +87,7 @@ class Period:
 _FY_NUM = r"(?P<fya>\d{4}|\d{2})(?:\s*[-–/]\s*(?P<fyb>\d{4}|\d{2}))?"
 FY_RE = re.compile(
     rf"\bFY\s*['’]?{_FY_NUM}\b"
-    r"|\b(?i:fiscal|financial)\s+(?i:year)\s+(?:\(FY\)\s*)?(?P<fyc>\d{4})(?:\s*[-–/]\s*(?P<fyd>\d{2,4}))?\b"
+    r"|\b(?i:fiscal|financial)\s+(?i:year)\s+(?:\(FY\)\s*)?(?P<fyc>\d{4}|\d{2}(?=\s*[-–/]\s*\d{2}\b))(?:\s*[-–/]\s*(?P<fyd>\d{2,4}))?\b"
     r"|\b(?P<fye>20\d\d)\s*[-–/]\s*(?P<fyf>\d{2})\b(?!\s*[-–/]?\d)"
     r"|\b(?i:fiscal)\s+(?P<fyg>20\d\d)(?:\s*[-–/]\s*(?P<fyh>\d{2,4}))?\b",
 )
@@ -206,7 +206,7 @@ class _PeriodFinder:
                      self._month_years, self._last_month, self._months, self._years,
                      self._relative_years):
             step()
-        return sorted(self.found, key=lambda p: p.start)
+        return _merge_span_and_year(sorted(self.found, key=lambda p: p.start), self.text)
 
     def _dates(self) -> None:
         # "on January 15, 2025" is when something was said, not the period of a figure.
@@ -358,6 +358,25 @@ class _PeriodFinder:
             year = self.published.year - (0 if which == "this" else 1)
             self.add(Period("year", str(year), m.start(), m.end(), relative=True,
                             last_month=(year, 12)))
+
+
+SPAN_THEN_FY_RE = re.compile(
+    r"[\s,()]*(?:during|of|in|for)?\s*(?:the\s+)?(?:current\s+)?(?:(?:fiscal|financial)\s+year\s*)?(?:\(FY\)\s*)?", re.I
+)
+
+
+def _merge_span_and_year(periods: list[Period], text: str) -> list[Period]:
+    """'July 2021 to April 2022 during FY2021-22': the fiscal year only restates the span's."""
+    merged: list[Period] = []
+    for period in periods:
+        last = merged[-1] if merged else None
+        if (last is not None and last.kind == "fytd" and period.kind == "fy"
+                and last.label.startswith(period.label + ":") and period.start - last.end <= 40
+                and SPAN_THEN_FY_RE.fullmatch(text[last.end : period.start])):
+            merged[-1] = replace(last, end=period.end)
+            continue
+        merged.append(period)
+    return merged
 
 
 def find_periods(text: str, published: date | None) -> list[Period]:

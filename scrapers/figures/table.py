@@ -25,7 +25,7 @@ PENALTY = {
 # Plausible magnitudes (USD): a monthly value of $3.8 billion is a misread annual one.
 MAGNITUDE = {
     "pk_it_exports_monthly": (20e6, 1.5e9),
-    "pk_it_exports_fy": (1e9, 25e9),
+    "pk_it_exports_fy": (0.4e9, 25e9),
     "pk_it_exports_fytd": (20e6, 25e9),
     "pk_it_exports_target": (0.5e9, 100e9),
 }
