@@ -19,7 +19,7 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from scrapers.base import Document, ExtractError, Observation, extractor
@@ -172,9 +172,14 @@ def find_layout(rows: list[list[Any]]) -> Layout:
     best: Layout | None = None
     for r, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         periods = []
+        # A month header may be a bare Excel date serial in a General-formatted cell (45931 for
+        # Oct-25): a number, read as a month only in a row with 'Credit' sub-headers below it, so a
+        # data row whose values happen to fall in the date range is never taken for the header.
+        serials = _credit_below(rows, r)
         for c, cell in enumerate(row):
-            if isinstance(cell, str) and (parsed := parse_period_label(cell)):
-                periods.append(Period(cell, *parsed, column=c))
+            label = cell if isinstance(cell, str) else _serial_label(cell) if serials else None
+            if label and (parsed := parse_period_label(label)):
+                periods.append(Period(label, *parsed, column=c))
         if periods and (best is None or len(periods) > len(best.periods)):
             best = Layout(r, periods)
     if best is None:
@@ -184,6 +189,21 @@ def find_layout(rows: list[list[Any]]) -> Layout:
         )
     best.periods = _credit_columns(rows, best)
     return best
+
+
+SERIAL_RANGE = (36526.0, 73051.0)  # Excel serials of 2000-01-01 and 2100-01-01 (1900 date system)
+
+
+def _serial_label(cell: Any) -> str | None:
+    """'Oct-25' for 45931.0 (a whole Excel day number of 2000-2099), else None."""
+    if not isinstance(cell, float) or not cell.is_integer() or not SERIAL_RANGE[0] <= cell < SERIAL_RANGE[1]:
+        return None
+    return _plain(datetime(1899, 12, 30) + timedelta(days=cell))
+
+
+def _credit_below(rows: list[list[Any]], r: int) -> bool:
+    return any(isinstance(c, str) and c.lower().startswith(("credit", "receipt"))
+               for row in rows[r + 1 : r + 4] for c in row)
 
 
 def _credit_columns(rows: list[list[Any]], layout: Layout) -> list[Period]:

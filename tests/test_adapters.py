@@ -535,3 +535,37 @@ def test_a_figure_beside_a_non_breaking_space_survives_every_charset_path(data, 
 def test_an_unknown_charset_falls_back_to_detection():
     data = NBSP_ARTICLE.encode("utf-8")
     assert monthly(EXTRACTORS["html"](html_doc(data, "text/html; charset=x-no-such-thing"))) == [("2024-12", 348e6)]
+
+
+# --- SBP as the real files behave -----------------------------------------------------------------
+
+
+def test_sbp_a_period_header_stored_as_a_bare_excel_serial_is_read_as_its_month() -> None:
+    plain = sorted((o.indicator, o.period, o.value) for o in run("sbp_ebops", "sbp_dt.xls"))
+    serial = sorted((o.indicator, o.period, o.value) for o in run("sbp_ebops", "sbp_serial_labels.xls"))
+    assert ("pk_it_exports_monthly", "2025-10", plain[[p[1] for p in plain].index("2025-10")][2]) in serial
+    assert serial == plain
+
+
+def test_sbp_a_200_that_is_not_a_workbook_falls_through_to_the_mirror(tmp_path):
+    """SBP's `www` host sometimes answers 200 with an HTML page where dt.xls was: the `archive`
+    mirror is tried, as after an HTTP failure, and the source is not failed for it."""
+    from service.config import load
+    from service.pipeline import Pipeline
+    from store.queries import Store
+
+    srv = LoopbackServer()
+    try:
+        www = srv.add("/www/ecodata/dt.xls", "<!DOCTYPE html><html><body><p>Page moved</p></body></html>")
+        archive = srv.add("/archive/ecodata/dt.xls", body("sbp_dt.xls"), content_type="application/vnd.ms-excel")
+        config = load(write_config(tmp_path, f'[[sources]]\nid = "sbp_ebops"\nurl = "{www}"\n'
+                                             f'mirrors = ["{archive}"]\n'), env={})
+        store = Store(tmp_path / "bw.db")
+        report = Pipeline(config, store, today=lambda: TODAY).refresh(config.only(["sbp_ebops"]))
+        [source] = report.sources
+        assert source.ok and source.observations > 0, source.error
+        rows = store.db.execute("SELECT url, error FROM fetches ORDER BY id").fetchall()
+        assert [r[0] for r in rows] == [www, archive] and "not a readable" in rows[0][1] and rows[1][1] is None
+        store.close()
+    finally:
+        srv.close()
