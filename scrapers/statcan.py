@@ -12,7 +12,8 @@ like Exp/Imp), the archive's URL (`Tot_Exp`, `Dom_Exp`, `Imp`), then the source 
 
 A year is reported only when all twelve months are in the file: the current year's archive grows
 month by month, and a January-to-August sum is not an annual figure. Partial years are skipped
-(nothing emitted). Pakistan's rank among destinations comes from total exports by country.
+(nothing emitted). Pakistan's rank among destinations comes from total exports by country,
+countries only: the files' non-country codes (ZZ, ZX, PC…) and Canada itself are not ranked.
 `ca_pk_trade_total` needs both flows, so it is emitted only when one archive holds a total-exports
 and an imports CSV. StatCan publishes them as two archives (two documents), and an extractor sees
 one document at a time, so for the seed source the sum is left to a later, cross-document step.
@@ -38,6 +39,21 @@ EXPORTS, DOMESTIC, IMPORTS = "exports", "domestic_exports", "imports"
 ODPFN_FLOWS = {"014": IMPORTS, "022": IMPORTS, "017": EXPORTS, "021": EXPORTS, "016": DOMESTIC, "020": DOMESTIC}
 REQUIRED = {"yearmonth": "YearMonth/AnnéeMois", "country": "Country/Pays", "value": "Value/Valeur"}
 _MAX_ROWS = 20_000_000  # a guard, not a limit real files reach
+# ISO 3166-1 alpha-2 codes of countries and territories (and Kosovo's XK): what a rank among
+# destinations ranks. CIMT files also carry codes that are no country (ZZ "unknown", ZX, PC and
+# other aggregates or confidential groupings) and Canada itself (CA, goods re-imported).
+_ISO_CODES = """
+AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV
+BW BY BZ CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH ER ES ET
+FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT HU ID IE IL
+IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS LT LU LV LY MA
+MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ
+OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN
+SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG
+VI VN VU WF WS XK YE YT ZA ZM ZW
+"""
+COUNTRIES = frozenset(_ISO_CODES.split())
+REPORTER = "CA"
 
 
 @dataclass(slots=True)
@@ -200,13 +216,14 @@ def _flow_observations(t: FlowTotals, country: str) -> Iterable[Observation]:
 
 
 def _rank(t: FlowTotals, year: str, country: str) -> Iterable[Observation]:
-    totals = {c: v for c, v in t.by_country[year].items() if c and v > 0}
+    """The country's rank among the destinations that are countries (COUNTRIES, Canada left out)."""
+    totals = {c: v for c, v in t.by_country[year].items() if c in COUNTRIES and c != REPORTER and v > 0}
     if country not in totals:
         return
     ordered = sorted(totals.items(), key=lambda kv: (-kv[1], kv[0]))
     rank = next(i for i, (c, _) in enumerate(ordered, 1) if c == country)
     evidence = (f"Statistics Canada CIMT ({t.name}): {country} ranks {rank} of {len(ordered)} destinations "
-                f"of Canada's total exports in {year} (C${totals[country]:,.0f})")
+                f"of Canada's total exports in {year} (C${totals[country]:,.0f}; countries only)")
     meta = {"file": t.name, "destinations": len(ordered)}
     yield Observation("pk_rank_ca_export_destination", year, float(rank), "rank", evidence, 1.0, meta=meta)
 

@@ -569,3 +569,17 @@ def test_sbp_a_200_that_is_not_a_workbook_falls_through_to_the_mirror(tmp_path):
         store.close()
     finally:
         srv.close()
+
+
+def test_statcan_rank_counts_countries_only() -> None:
+    """CIMT files carry codes that are no country (ZZ unknown, ZX, PC) and Canada itself; a rank
+    among destinations ranks countries, so those must not push Pakistan down."""
+    from tests.fixtures.make_captures import EXP_HS2, _csv, _zip, cimt_rows
+
+    totals = {"US": 900, "CN": 800, "ZZ": 700, "ZX": 650, "PC": 600, "CA": 550, "PK": 500, "IN": 400}
+    summary, _ = cimt_rows("exports", totals, 2024)
+    data = _zip({"ODPFN021_202412N.csv": _csv(EXP_HS2, summary)})
+    spec = SourceSpec("statcan_cimt", "statcan_cimt", TOT_EXP_URL)
+    obs = {o.indicator: o for o in EXTRACTORS["statcan_cimt"](Document(data, TOT_EXP_URL, spec))}
+    rank = obs["pk_rank_ca_export_destination"]
+    assert rank.value == 3 and rank.meta["destinations"] == 4
