@@ -242,11 +242,15 @@ def role_of(s: Sentence, amount: Amount) -> str:
     right = s.text[amount.end : amount.end + 20]
     if CHANGE_AFTER_RE.match(right) or CHANGE_BEFORE_RE.search(left[-30:]):
         return "change"
-    if COMPARISON_BEFORE_RE.search(left) or s.clause(amount.start).comparison:
+    if (COMPARISON_BEFORE_RE.search(left) or s.clause(amount.start).comparison
+            or SAME_SPAN_AFTER_RE.match(right + s.text[amount.end + 20 : amount.end + 60])):
         return "comparison"
     return "main"
 
 
+SAME_SPAN_AFTER_RE = re.compile(
+    r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+the\s+(?:same|corresponding|comparable)\s+(?:period|months?|time)\b"
+    r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)
 STRETCH_BREAK_RE = re.compile(
     r"(?:,\s+(?:as|while|whereas|but|which|after|since|and)|\s+(?:as|while|whereas|but))\s+(?:it|the|they|this|exports?)\b",
     re.I,

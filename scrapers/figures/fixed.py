@@ -126,6 +126,23 @@ def _sentence_country(s: Sentence, pos: int) -> str | None:
     return after or s.context.country
 
 
+PLANNED_RE = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:(?:to|will)\s+be|are\s+to\s+be|planned|proposed)\b", re.I)
+CITY_RE = re.compile(
+    r"\b(?:Toronto|Vancouver|Montr[eé]al|Ottawa|Waterloo|Calgary|Edmonton|Halifax|Winnipeg|Quebec\s+City|GTA|"
+    r"Kitchener|Victoria|Saskatoon|Regina)\b"
+)
+
+
+def _planned(s: Sentence, m: re.Match[str]) -> bool:
+    """'250 e-Rozgar centres to be established': a plan, not a count."""
+    return bool(PLANNED_RE.match(s.text[m.end() : m.end() + 40]))
+
+
+def _a_city(s: Sentence, pos: int) -> bool:
+    """'Toronto is home to 228,500 tech workers': a city's figure, not Canada's."""
+    return bool(CITY_RE.search(s.text[:pos])) and "Canada" not in s.text[:pos]
+
+
 def read_counts(s: Sentence) -> None:
     readers: list[tuple[re.Pattern[str], str, str | None]] = [
         *((p, "pk_it_professionals", "PK") for p in PK_PROFESSIONALS_RES),
@@ -136,7 +153,9 @@ def read_counts(s: Sentence) -> None:
     ]
     for pattern, indicator, country in readers:
         for m in pattern.finditer(s.text):
-            if modality_of(s, Amount(0, None, m.start(), m.end())) != "actual":
+            if modality_of(s, Amount(0, None, m.start(), m.end())) != "actual" or _planned(s, m):
+                continue
+            if country == "CA" and _a_city(s, m.start()):
                 continue
             if re.search(r"\bmore\s+$|\badditional\s+$|\bnew\s+$", s.text[max(0, m.start() - 12) : m.start()]):
                 continue
@@ -207,7 +226,9 @@ def read_shares(s: Sentence) -> None:
         for m in pattern.finditer(s.text):
             if indicator == "ca_tech_workers_share_pct" and foreign_born:
                 continue
-            if _sentence_country(s, m.start()) != "CA":
+            if _sentence_country(s, m.start()) != "CA" or _a_city(s, m.start()):
+                continue
+            if re.search(r"\b(?:female|women|male|men)\b", s.text[m.end() : m.end() + 30], re.I):
                 continue
             if modality_of(s, Amount(0, None, m.start(), m.end())) != "actual":
                 continue

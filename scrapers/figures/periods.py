@@ -92,7 +92,8 @@ FY_RE = re.compile(
     r"|\b(?i:fiscal)\s+(?P<fyg>20\d\d)(?:\s*[-–/]\s*(?P<fyh>\d{2,4}))?\b",
 )
 FY_RELATIVE_RE = re.compile(
-    r"\b(?:(?:the\s+)?(?P<which>current|this|ongoing|present|last|previous|preceding|past|next)|the)\s+"
+    r"\b(?:(?:the\s+)?(?P<which>current|this|ongoing|present|last|previous|preceding|past|next|outgoing|"
+    r"just[- ]ended|concluded)|the)\s+"
     r"(?:fiscal|financial)\s+year\b(?!\s*(?:\(FY\)\s*)?\d)",
     re.IGNORECASE,
 )
@@ -105,8 +106,9 @@ MONTH_RANGE_RE = re.compile(
     rf"(?:-|–|—|to|through|till|until|and)\s*(?P<m2>{MONTH})\b\.?(?:\s*,?\s*(?P<y2>20\d\d)\b(?!\s*[-–/]\s*\d))?"
 )
 SPAN_OF_FY_RE = re.compile(
-    r"\b(?:first|1st)\s+(?P<unit>half|quarter|(?P<n>\d{1,2}|two|three|four|five|six|seven|eight"
-    r"|nine|ten|eleven)\s+months)\s+(?:\([^)]{0,40}\)\s+)?(?:of\s+)?",
+    r"\b(?:(?P<first>first|1st)\s+|(?P<lead>in|during|over|for)\s+(?:the\s+)?(?:just\s+)?)"
+    r"(?P<unit>half|quarter|month|(?P<n>\d{1,2}|two|three|four|five|six|seven|eight"
+    r"|nine|ten|eleven)\s+months)\s*(?:\([^)]{0,40}\)\s*)?(?:of\s+)?",
     re.IGNORECASE,
 )
 # What may sit between a month range and the fiscal year it belongs to: "July-Nov period of the
@@ -166,6 +168,9 @@ def _relative_fy(which: str | None, published: date | None) -> int | None:
         return None
     current = _fy_of_month(published.year, published.month)
     which = (which or "current").lower()
+    if which in ("outgoing", "just-ended", "just ended", "concluded"):
+        # the year that is closing: still current in June, the last one once July has begun
+        return current - 1 if published.month in (7, 8, 9) else current
     if which in ("last", "previous", "preceding", "past"):
         return current - 1
     if which == "next":
@@ -194,6 +199,9 @@ class _PeriodFinder:
         if period.kind == "fytd" and period.label.endswith(":Jul-Jun"):
             # "July-June FY25" is the whole fiscal year, not a part of it
             period = replace(period, kind="fy", label=period.label.removesuffix(":Jul-Jun"))
+        if period.kind == "fytd" and period.label.endswith(":Jul-Jul") and period.last_month:
+            # "the first month of the current financial year" is July
+            period = replace(period, kind="month", label=f"{period.last_month[0]}-07")
         if self.free(period.start, period.end):
             self.found.append(period)
 
@@ -269,7 +277,11 @@ class _PeriodFinder:
     def _spans_of_fy(self) -> None:
         for m in SPAN_OF_FY_RE.finditer(self.text):
             unit = m.group("unit").lower()
-            if unit == "half":
+            if not m.group("first") and not unit.endswith("months"):
+                continue  # "in the half", "during the month": no span of a fiscal year
+            if unit == "month":
+                months = 1
+            elif unit == "half":
                 months = 6
             elif unit == "quarter":
                 months = 3
@@ -286,6 +298,9 @@ class _PeriodFinder:
                 end_year, length = fy[0], fy[2]
             elif rel:
                 end_year, length, relative = _relative_fy(rel.group("which"), self.published), rel.end(), True
+            elif not m.group("first") and self.published is not None:
+                # "IT exports of $2.37 billion in 11 months": months of the fiscal year under way
+                end_year, relative = _relative_fy("current", self.published), True
             if end_year is None or not 1 <= months <= 11:
                 self.add(Period("span", "", m.start(), m.end() + length))
                 continue

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 _IT_TERM = (
     r"(?:IT|ICT|I\.T\.|(?i:information\s+technology)|IT\s*(?:&|and)\s*IT[- ]?enabled\s+services"
     r"|IT\s*(?:&|and)\s*ITeS|IT[- ]enabled\s+services|ITeS|(?i:tech(?:nology)?)"
-    r"|(?i:telecom(?:munications?)?,?\s+computer,?\s+and\s+information\s+services)"
+    r"|(?i:telecom(?:munications?)?,?\s+computers?,?\s+and\s+information(?:\s*\((?:ICT|IT)\))?\s+services)"
     r"|(?i:software\s+and\s+IT))"
 )
 _EXPORTS = (

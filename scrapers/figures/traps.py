@@ -93,7 +93,8 @@ TRAPS: tuple[Trap, ...] = (
                                      b[-90:], re.I))),
     Trap("range", "one end of a range of estimates: '$3.5-3.8 billion', 'between $4.2 and $4.5 billion'",
          lambda b, a: bool(re.match(r"^\s*(?:(?:-|–)\s*(?:US)?\$?|to\s+)\d", a)) or bool(
-             re.search(r"\bbetween\s+(?:US)?\$?\s*$|\d\s*(?:-|–|to)\s*(?:US)?\$?\s*$", b[-30:], re.I))),
+             re.search(r"\bbetween\s+(?:US)?\$?\s*$|(?<![\w.])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s*(?:-|–|to)\s*(?:US)?\$?\s*$",
+                       b[-30:], re.I))),
 )
 
 
