@@ -4,7 +4,7 @@ WIPO publishes each edition's indicators as `wipo-pub-2000-YYYY-tech1.xlsx`; its
 has one row per economy and indicator with columns including ISO3, NUM (the indicator's number),
 NAME (the indicator's name), DATAYR, SCORE and RANK. Indicator numbers move between editions when
 the framework changes, so the row is chosen by its NAME ("ICT services exports"); a `num`
-parameter, when set, must agree with it.
+parameter, when set, must agree with it (`num = "6.3.4"` matches the workbook's `OUT.6.3.4`).
 
 The edition (period `GII-YYYY`) comes, in order, from the source parameter `edition`, the
 workbook's own title ("Global Innovation Index 2024" in its properties or first rows), then the
@@ -86,13 +86,20 @@ def _cell(row: tuple[Any, ...], cols: dict[str, int], key: str) -> Any:
     return row[i] if i is not None and i < len(row) else None
 
 
+def indicator_number(value: Any) -> str:
+    """'6.3.4' for 'OUT.6.3.4', 'out 6.3.4', ' 6.3.4 ' or '6.3.4': the data workbook prefixes the
+    number with its sub-index (INP./OUT.), where the report and a configured `num` do not."""
+    text = str(value if value is not None else "").strip()
+    return re.sub(r"^[A-Za-z]+[.\s_:-]*(?=\d)", "", text)
+
+
 def _pick(rows: list[tuple[Any, ...]], cols: dict[str, int], iso3: str, num: str | None) -> tuple[Any, ...] | None:
     mine = [r for r in rows if str(_cell(r, cols, "ISO3") or "").strip().upper() == iso3]
     if not mine:
         raise ExtractError(f"GII sheet 'Data' has no row with ISO3 {iso3}")
     named = [r for r in mine if INDICATOR_NAME in str(_cell(r, cols, "NAME") or "").lower()]
     if num is not None:
-        by_num = [r for r in mine if str(_cell(r, cols, "NUM") or "").strip() == num]
+        by_num = [r for r in mine if indicator_number(_cell(r, cols, "NUM")) == indicator_number(num)]
         if by_num and by_num[0] not in named:
             raise ExtractError(f"GII: indicator {num} is now {_cell(by_num[0], cols, 'NAME')!r}, "
                                "not ICT services exports (methodology changed?)")

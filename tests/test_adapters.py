@@ -583,3 +583,19 @@ def test_statcan_rank_counts_countries_only() -> None:
     obs = {o.indicator: o for o in EXTRACTORS["statcan_cimt"](Document(data, TOT_EXP_URL, spec))}
     rank = obs["pk_rank_ca_export_destination"]
     assert rank.value == 3 and rank.meta["destinations"] == 4
+
+
+def test_gii_a_configured_num_matches_the_workbooks_prefixed_number() -> None:
+    """The data workbook writes `OUT.6.3.3` where the report (and a configured num) says 6.3.3."""
+    from tests.fixtures.make_captures import gii_workbook
+
+    # a second indicator whose name also starts "ICT services exports": only the number tells them apart
+    data = gii_workbook(2025, num_prefix="OUT.", rename={"7.3.4": "ICT services exports growth, %"})
+    for num in ("6.3.3", "OUT.6.3.3", " 6.3.3 "):
+        spec = SourceSpec("wipo_gii", "wipo_gii", GII_2025_URL, params={"num": num})
+        [obs] = EXTRACTORS["wipo_gii"](Document(data, GII_2025_URL, spec))
+        assert (obs.period, obs.value, obs.meta["num"]) == ("GII-2025", 19, "OUT.6.3.3")
+    changed = gii_workbook(2025, num_prefix="OUT.", rename={"6.3.3": "ICT services imports, % total trade"})
+    spec = SourceSpec("wipo_gii", "wipo_gii", GII_2025_URL, params={"num": "6.3.3"})
+    with pytest.raises(ExtractError, match="methodology changed"):
+        EXTRACTORS["wipo_gii"](Document(changed, GII_2025_URL, spec))
