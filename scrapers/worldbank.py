@@ -28,11 +28,18 @@ def _parse(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         data = json.loads(body)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ExtractError(f"World Bank answer is not JSON: {exc}") from None
+    except RecursionError:  # [[[[… 200,000 deep: the body is hostile or broken, not an answer
+        raise ExtractError("World Bank answer is nested too deeply to be an API answer") from None
     if isinstance(data, list) and data and isinstance(data[0], dict) and "message" in data[0]:
+        message = data[0]["message"]
+        items = message if isinstance(message, list) else [message]
         messages = "; ".join(
-            f"{m.get('key', '')}: {m.get('value', '')}".strip(": ") for m in data[0]["message"] if isinstance(m, dict)
+            f"{m.get('key', '')}: {m.get('value', '')}".strip(": ") if isinstance(m, dict) else str(m)[:200]
+            for m in items
         )
-        raise ExtractError(f"World Bank API error: {messages or data[0]['message']}")
+        raise ExtractError(f"World Bank API error: {messages[:500] or 'no message'}")
+    if isinstance(data, dict) and "message" in data:
+        raise ExtractError(f"World Bank API error: {str(data['message'])[:500]}")
     if not (isinstance(data, list) and len(data) == 2 and isinstance(data[0], dict)):
         raise ExtractError("World Bank answer is not the expected [paging, rows] array")
     paging, rows = data
@@ -41,6 +48,12 @@ def _parse(body: bytes) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     if not isinstance(rows, list):
         raise ExtractError("World Bank answer: second element is not a list of rows")
     return paging, rows
+
+
+def _text(part: Any, default: str) -> str:
+    """The `value` label of an {"id", "value"} pair, whatever shape the body gave it."""
+    value = part.get("value") if isinstance(part, dict) else None
+    return str(value)[:200] if value else default
 
 
 @extractor("worldbank")
@@ -54,18 +67,24 @@ def extract_worldbank(doc: Document) -> list[Observation]:
             country = row["countryiso3code"] or row["country"]["id"]
             year = str(row["date"])
             value = row["value"]
-        except (KeyError, TypeError):
+        except (KeyError, TypeError, IndexError):
             raise ExtractError(f"World Bank row {i} lacks indicator.id, countryiso3code, date or value") from None
-        target = INDICATORS.get((code, country))
+        target = INDICATORS.get((code, country)) if isinstance(code, str) and isinstance(country, str) else None
         if value is None or target is None:
             continue
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ExtractError(f"World Bank row {i}: value {str(value)[:40]!r} is not a number")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ExtractError(f"World Bank row {i}: value {str(value)[:40]!r} is not a number") from None
         indicator, unit = target
         if doc.source.indicators and indicator not in doc.source.indicators:
             continue
-        name = row.get("indicator", {}).get("value", code)
-        evidence = f"{row.get('country', {}).get('value', country)}, {name}, {year}: {json.dumps(value)}"
+        name = _text(row.get("indicator"), code)
+        evidence = f"{_text(row.get('country'), country)}, {name}, {year[:20]}: {json.dumps(value)}"
         meta = {"wb_indicator": code, "lastupdated": paging.get("lastupdated")}
-        out.append(Observation(indicator, year, float(value), unit, evidence, 1.0, meta=meta))
+        out.append(Observation(indicator, year, number, unit, evidence, 1.0, meta=meta))
     return out
 
 

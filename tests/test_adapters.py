@@ -599,3 +599,43 @@ def test_gii_a_configured_num_matches_the_workbooks_prefixed_number() -> None:
     spec = SourceSpec("wipo_gii", "wipo_gii", GII_2025_URL, params={"num": "6.3.3"})
     with pytest.raises(ExtractError, match="methodology changed"):
         EXTRACTORS["wipo_gii"](Document(changed, GII_2025_URL, spec))
+
+
+# --- World Bank: a malformed body is a clean source error, the source's other URLs still run ----
+
+
+@pytest.mark.parametrize("hostile", [
+    b"[" * 200_000 + b"]" * 200_000,
+    b'[{"message": 5}]',
+    b'{"message": 5}',
+    b'[{"message": [5, {"key": 1}]}]',
+    b'[{"page": 1}, [{"indicator": "x", "country": "y", "countryiso3code": "PAK", "date": 2024, "value": 1}]]',
+    b'[{"page": 1}, [{"indicator": {"id": "BX.GSR.CCIS.CD"}, "country": 7, "countryiso3code": "PAK", '
+    b'"date": "2024", "value": "lots"}]]',
+])
+def test_a_malformed_world_bank_body_is_a_clean_source_error(tmp_path, hostile):
+    import json
+
+    from service.config import load
+    from service.pipeline import Pipeline
+    from store.queries import Store
+
+    good = [{"page": 1, "pages": 1, "per_page": 50, "total": 1, "lastupdated": "2026-10-28"},
+            [{"indicator": {"id": "BX.GSR.CCIS.CD", "value": "ICT service exports"},
+              "country": {"id": "PK", "value": "Pakistan"}, "countryiso3code": "PAK", "date": "2024",
+              "value": 4.32e9}]]
+    srv = LoopbackServer()
+    try:
+        bad_url = srv.add("/bad", hostile, content_type="application/json")
+        good_url = srv.add("/good", json.dumps(good), content_type="application/json")
+        config = load(write_config(tmp_path, f'[[sources]]\nid = "wb"\nurl = "{bad_url}"\nkind = "worldbank"\n'
+                                             f'role = "official"\nalso = ["{good_url}"]\n'), env={})
+        store = Store(tmp_path / "bw.db")
+        [source] = Pipeline(config, store, today=lambda: TODAY).refresh(config.only(["wb"])).sources
+        assert not source.ok and "internal error" not in source.error and "Traceback" not in source.error
+        assert "layout changed or unreadable" in source.error and bad_url in source.error
+        values = store.db.execute("SELECT indicator, period, value FROM observations").fetchall()
+        assert values == [("pk_ict_service_exports_cy", "2024", 4.32e9)]  # the other URL still ran
+        store.close()
+    finally:
+        srv.close()
