@@ -160,14 +160,15 @@ class Sentence:
         return None
 
     def period(self, start: int, end: int, kinds: tuple[str, ...],
-               only_comparisons: bool = False) -> tuple[Period | None, bool]:
+               only_comparisons: bool = False, skip_compared: bool = False) -> tuple[Period | None, bool]:
         """The period of a figure: nearest in its clause, else in the sentence, else inherited.
 
         Periods inside comparison clauses ("compared with $272m in December 2023") belong to the
         comparison, not to the main figure. Returns the period and whether it was inherited.
         """
         clause = self.clause(start)
-        usable = [p for p in self.periods if p.kind != "date" and not self.is_reference(p)]
+        usable = [p for p in self.periods if p.kind != "date" and not self.is_reference(p)
+                  and not (skip_compared and self.compared_period(p))]
         adjacent = next((p for p in usable if 0 <= p.start - end <= 40
                          and ADJACENT_PERIOD_RE.fullmatch(self.text[end : p.start])), None)
         if adjacent is not None and adjacent.kind in kinds:
@@ -191,6 +192,16 @@ class Sentence:
         if inherited and inherited.kind in kinds:
             return inherited, True
         return None, False
+
+    def compared_period(self, period: Period) -> bool:
+        """Whether a period is that of a value quoted for comparison ('as compared to $2.619 billion
+        in FY22'): a growth rate is never for it."""
+        for a in self.amounts:
+            if a.end <= period.start <= a.end + 50 and role_of(self, a) == "comparison":
+                between = self.text[a.end : period.start]
+                if not any(a.end < b.start < period.start for b in self.amounts):
+                    return not re.search(r"[;.]", between)
+        return False
 
     def trap(self, start: int, end: int) -> str | None:
         """Why the figure at start:end is not a value of any indicator (traps.py), or None."""
@@ -251,6 +262,7 @@ def role_of(s: Sentence, amount: Amount) -> str:
 SAME_SPAN_AFTER_RE = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+the\s+(?:same|corresponding|comparable)\s+(?:period|months?|time)\b"
     r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)
+TARGET_REACH = 80  # characters between a target cue ("aims to", "target of") and its figure
 STRETCH_BREAK_RE = re.compile(
     r"(?:,\s+(?:as|while|whereas|but|which|after|since|and)|\s+(?:as|while|whereas|but))\s+(?:it|the|they|this|exports?)\b",
     re.I,
@@ -271,7 +283,7 @@ def modality_of(s: Sentence, amount: Amount) -> str:
     after = s.text[amount.end : amount.end + 40]
     if TARGET_AFTER_RE.match(after):
         return "target"
-    targets = [m.end() for m in TARGET_RE.finditer(before)]
+    targets = [m.end() for m in TARGET_RE.finditer(before) if len(before) - m.end() <= TARGET_REACH]
     forecasts = [m.end() for m in FORECAST_RE.finditer(before)]
     if not targets and not forecasts:
         return "actual"

@@ -127,6 +127,11 @@ def _sentence_country(s: Sentence, pos: int) -> str | None:
 
 
 PLANNED_RE = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:(?:to|will)\s+be|are\s+to\s+be|planned|proposed)\b", re.I)
+PLAN_BEFORE_RE = re.compile(
+    r"\b(?:announc\w*|establishment\s+of|to\s+(?:open|establish|set\s+up|launch|build)|will|plans?\s+to|"
+    r"approv\w+)\b[^.]{0,50}$",
+    re.I,
+)
 CITY_RE = re.compile(
     r"\b(?:Toronto|Vancouver|Montr[eé]al|Ottawa|Waterloo|Calgary|Edmonton|Halifax|Winnipeg|Quebec\s+City|GTA|"
     r"Kitchener|Victoria|Saskatoon|Regina)\b"
@@ -134,8 +139,11 @@ CITY_RE = re.compile(
 
 
 def _planned(s: Sentence, m: re.Match[str]) -> bool:
-    """'250 e-Rozgar centres to be established': a plan, not a count."""
-    return bool(PLANNED_RE.match(s.text[m.end() : m.end() + 40]))
+    """'250 e-Rozgar centres to be established', 'announced the establishment of 250', '40 new
+    centres': a plan or an addition, not a count."""
+    return bool(PLANNED_RE.match(s.text[m.end() : m.end() + 40])
+                or PLAN_BEFORE_RE.search(s.text[max(0, m.start() - 60) : m.start()])
+                or re.search(r"\bnew\b", m.group(0), re.I))
 
 
 def _a_city(s: Sentence, pos: int) -> bool:

@@ -31,12 +31,13 @@ def read_growth(s: Sentence) -> None:
             continue
         period, inherited = _described_period(s, pct), False
         if period is None:
-            period, inherited = s.period(pct.start, pct.end, KINDS, only_comparisons=True)
+            period, inherited = s.period(pct.start, pct.end, KINDS, only_comparisons=True, skip_compared=True)
         if period is None or period.kind not in KINDS or not is_past(period, s.published):
             continue
         if not _is_year_on_year(s, pct, period):
             continue
-        value = -abs(pct.value) if fell and not grew else pct.value
+        negative = re.search(r"\bnegative\b", near, re.I) is not None
+        value = -abs(pct.value) if negative or (fell and not grew) else pct.value
         indicator = IT_GROWTH_BY_PERIOD[period.kind]
         penalties = [PENALTY["topic_inherited"] if topic.inherited else 0.0,
                      PENALTY["period_inherited"] if inherited else 0.0,

@@ -11,7 +11,6 @@ from scrapers.figures.cues import PREV_MONTH_RE, PREV_YEAR_RE, SAME_SPAN_RE
 from scrapers.figures.document import (
     Sentence,
     confidence,
-    country_of,
     distance,
     emit,
     evidence,
@@ -248,8 +247,10 @@ def _read_canada_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     """Canada's ICT exports, tech-sector value and median wage: Canadian dollars by convention."""
     if role_of(s, amount) != "main" or modality_of(s, amount) != "actual" or s.trap(amount.start, amount.end):
         return
-    if topic.family != "ca_ict" and country_of(s.text) == "PK" and "Canad" not in s.text:
+    if topic.family != "ca_ict" and "Canad" not in s.text and (s.context.country != "CA" or s.doc.about_it_exports):
         return
+    if re.search(r"\b(?:market|destination|supplier)\s+(?:for|of)\b", s.text[max(0, amount.start - 60) : amount.start]):
+        return  # "the top market for Canadian ICT exports with $6.7 billion": one market's share
     currency, cost = _canadian_currency(s, amount, allow_bare=True)
     if currency != "CAD":
         return

@@ -106,7 +106,7 @@ MONTH_RANGE_RE = re.compile(
     rf"(?:-|–|—|to|through|till|until|and)\s*(?P<m2>{MONTH})\b\.?(?:\s*,?\s*(?P<y2>20\d\d)\b(?!\s*[-–/]\s*\d))?"
 )
 SPAN_OF_FY_RE = re.compile(
-    r"\b(?:(?P<first>first|1st)\s+|(?P<lead>in|during|over|for)\s+(?:the\s+)?(?:just\s+)?)"
+    r"\b(?:(?P<first>first|1st)\s+|(?P<lead>in|during|over|for|same)\s+(?:the\s+)?(?:just\s+)?)"
     r"(?P<unit>half|quarter|month|(?P<n>\d{1,2}|two|three|four|five|six|seven|eight"
     r"|nine|ten|eleven)\s+months)\s*(?:\([^)]{0,40}\)\s*)?(?:of\s+)?",
     re.IGNORECASE,

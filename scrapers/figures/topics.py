@@ -33,7 +33,7 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     # A net figure or a surplus is never exports, whoever's they are ("net ICT exports of $555m").
     ("negative", re.compile(
         r"(?i:\bnet\s+(?:IT\s+|ICT\s+|IT\s+and\s+ITeS\s+|services?\s+)?(?:exports?|inflows?|earnings)"
-        r"|\b(?:trade\s+)?surplus|\bnumber\s+of\s+\w+)")),
+        r"|\b(?:trade\s+)?surplus|\bnumber\s+of\s+\w+|\b(?:estimated\s+)?size\s+of\b|\bcontribution\s+to\b)")),
     ("ca_exports_to_pk", re.compile(
         r"(?i:(?:Canad(?:a|ian)(?:'s|’s)?\s+(?:merchandise\s+|goods\s+)?exports?\s+to\s+Pakistan)"
         r"|exports?\s+(?:from\s+Canada\s+)?to\s+Pakistan|Canada\s+exported|Canada\s*(?:→|->)\s*Pakistan)")),

@@ -43,7 +43,7 @@ _SUBCATEGORY = (
 )
 
 _BOUND_BEFORE_RE = re.compile(
-    r"\b(?:cross\w*|surpass\w*|breach\w*|exceed\w*|top(?:ped|s)?|beyond|above|over|more\s+than)\s+(?:the\s+)?"
+    r"\b(?:cross\w*|surpass\w*|breach\w*|exceed\w*|top(?:ped|s)?|beyond|above|over|more\s+than)\s+(?:to\s+)?(?:the\s+)?"
     r"(?:(?:mark|milestone|level|figure|barrier|threshold)\s+of\s+)?(?:US\s*)?\$?\s*$",
     re.I,
 )
@@ -91,6 +91,12 @@ TRAPS: tuple[Trap, ...] = (
     Trap("hedge", "a figure someone argues or believes, not a statistic: 'closer to $5 billion'",
          lambda b, a: bool(re.search(r"\b(?:closer\s+to|argued?|claim(?:s|ed)?|believed?|unofficial\w*)\b[^.]{0,70}$",
                                      b[-90:], re.I))),
+    Trap("per_year", "a yearly rate with no period of its own: 'worth about $2.6 billion a year'",
+         lambda b, a: bool(re.match(r"^\s*(?:a|per|each|every)\s+(?:year|annum)\b(?!\s+(?:earlier|ago|before|back))"
+                                    r"|^\s*annually\b", a, re.I))),
+    Trap("rate_change", "a policy rate moved, not a growth: 'increasing it from 35 percent to 50 percent'",
+         lambda b, a: bool(re.search(r"\bfrom\s+\d+(?:\.\d+)?\s*(?:%|per\s?cent|pc)\s+to\s*$", b[-40:], re.I)
+                           or re.match(r"^\s*to\s+\d+(?:\.\d+)?\s*(?:%|per\s?cent|pc)", a, re.I))),
     Trap("range", "one end of a range of estimates: '$3.5-3.8 billion', 'between $4.2 and $4.5 billion'",
          lambda b, a: bool(re.match(r"^\s*(?:(?:-|–)\s*(?:US)?\$?|to\s+)\d", a)) or bool(
              re.search(r"\bbetween\s+(?:US)?\$?\s*$|(?<![\w.])(?!(?:19|20)\d\d\b)\d+(?:\.\d+)?\s*(?:-|–|to)\s*(?:US)?\$?\s*$",
