@@ -49,7 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-notify", action="store_true", help="record events but send nothing")
 
     p = sub.add_parser("digest", help="render the digest of recent events")
-    p.add_argument("--since", help="events created at or after this ISO date/time (default: since the last digest)")
+    p.add_argument("--since", help="events recorded at or after this date or time: 2026-11-01, 2026-11-01T08:00, "
+                   "2026-11-01T08:00+05:00 (UTC unless a zone is given; default: since the last digest)")
     p.add_argument("--all", action="store_true", help="every event ever recorded")
     p.add_argument("--out", help="write to FILE (.html for HTML, else text) instead of stdout")
     p.add_argument("--format", choices=("text", "html", "markdown", "json"),
@@ -87,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--published", help="publication date YYYY-MM-DD (resolves 'in December')")
 
     p = sub.add_parser("prune", help="forget old fetch history nothing depends on (the daemon does it daily)")
-    p.add_argument("--older-than", metavar="DAYS", type=int, help="default: [settings] keep_history_days")
+    p.add_argument("--older-than", metavar="DAYS", type=int, help="1 or more; default: [settings] keep_history_days")
 
     p = sub.add_parser("demo", help="run the whole pipeline offline against recorded sources")
     p.add_argument("--out", default="demo", help="folder for the database and digests (default: demo)")
@@ -99,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="abandon one source's refresh after this long (default: 600)")
     p.add_argument("--source", action="append", default=[], metavar="ID", help="schedule only this source (repeatable)")
 
-    sub.add_parser("check-config", help="validate config and seeds; print what the daemon would schedule")
+    p = sub.add_parser("check-config", help="validate config, seeds and channels; print what the daemon would schedule")
+    p.add_argument("--keys", action="store_true", help="print every configuration key with its type and default "
+                   "(Markdown: the README's configuration reference)")
     return parser
 
 
@@ -112,6 +115,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return COMMANDS[args.command](args)
     except ConfigError as exc:
         print(f"bridgewatch: config error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except UsageError as exc:
+        print(f"bridgewatch: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("bridgewatch: interrupted", file=sys.stderr)
@@ -146,12 +152,16 @@ def _store(args: argparse.Namespace):  # type: ignore[no-untyped-def]
 
 @command
 def cmd_refresh(args: argparse.Namespace) -> int:
-    from service.notify import after_refresh
+    from service.health import record_stale_events, suspect_reason
+    from service.notify import after_refresh, start_all
     from service.pipeline import Pipeline
 
     config = _config(args)
     sources = config.only(args.source) if args.source else None
     store = _store(args)
+    # every subscriber's cursor exists before anything is written: the events of a refresh that is killed
+    # half-way are then still after it, and sent by the next run
+    start_all(config, store)
     pipeline = Pipeline(config, store)
     total = len(args.source) if args.source else len(config.sources)
     bar = _Progress(total) if sys.stderr.isatty() else None
@@ -162,15 +172,23 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         print(f"failed: {failed.source_id}: {failed.error}", file=sys.stderr)
     for source_id, why in sorted(report.skipped.items()):
         print(f"skipped: {source_id}: being refreshed elsewhere ({why})", file=sys.stderr)
+    suspect = {}
+    for done in sorted(report.sources, key=lambda s: s.source_id):
+        why = suspect_reason(store, config.sources[done.source_id]) if done.ok else None
+        if why:
+            suspect[done.source_id] = why
+            print(f"suspect: {done.source_id}: {why} (see `bridgewatch status`)", file=sys.stderr)
+    events = report.events + record_stale_events(config, store)
     fetched = sum(s.documents for s in report.sources)
     unchanged = sum(s.unchanged for s in report.sources)
     print(
         f"refreshed {len(report.sources)} sources in {report.elapsed_s:.1f}s: {fetched} documents "
         f"({unchanged} unchanged), {sum(s.observations for s in report.sources)} figures read, "
-        f"{len(report.events)} new events, {len(report.failed)} failed"
+        f"{len(events)} new events, {len(report.failed)} failed"
+        + (f", {len(suspect)} with suspect values" if suspect else "")
     )
     if not args.no_notify:  # even without new events: earlier sends may be due for a retry
-        for sent in after_refresh(config, store, report.events):
+        for sent in after_refresh(config, store, events):
             outcome = "gave up, see `bridgewatch outbox`" if sent.status == "dead" else "will retry"
             status = "sent" if sent.ok else f"FAILED ({outcome}): {sent.error}"
             print(f"digest to {sent.subscriber} via {sent.channel}: {status}")
@@ -187,7 +205,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if args.all:
         events = store.events()
     elif args.since:
-        events = store.events(since=args.since)
+        events = store.events(since=_since(args.since))
     else:
         last = store.last_digest()
         events = store.events(after_id=(last or {}).get("last_event_id") or 0)
@@ -203,17 +221,19 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 @command
 def cmd_status(args: argparse.Namespace) -> int:
+    from service.health import all_health
+
     config = _config(args)
     store = _store(args)
     rows = {r["id"]: r for r in store.sources()}
     table = []
-    for source in config.sources.values():
-        row = rows.get(source.id, {})
-        state = "broken" if row.get("broken") else "failing" if row.get("consecutive_failures") else (
-            "ok" if row.get("last_success") else "never run")
-        table.append([source.id, source.kind, state, row.get("last_success") or "-",
-                      (row.get("last_error") or "")[:70]])
-    _print_table(["source", "kind", "state", "last success", "last error"], table)
+    for source_id, health in all_health(config, store).items():
+        row = rows.get(source_id, {})
+        table.append([source_id, config.sources[source_id].kind, health.state, (row.get("last_success") or "-")[:19],
+                      health.reason[:90]])
+    _print_table(["source", "kind", "state", "last success (UTC)", "why"], table)
+    if config.disabled:
+        print(f"off: {', '.join(sorted(config.disabled))}")
     counts = store.counts()
     print("\n" + ", ".join(f"{v} {k}" for k, v in counts.items()) + f"  ({store.path})")
     outbox = store.outbox_counts()
@@ -288,10 +308,16 @@ def cmd_history(args: argparse.Namespace) -> int:
         writer.writeheader()
         writer.writerows(rows)
     else:
+        # as many digits as it takes for the values of one period (a revision) to read differently
+        shown: dict[int, str] = {}
+        for period in {(r["period"], r["unit"]) for r in rows}:
+            same = [i for i, r in enumerate(rows) if (r["period"], r["unit"]) == period]
+            for i, text in zip(same, humanize.distinct([rows[i]["value"] for i in same], period[1]), strict=True):
+                shown[i] = text
         _print_table(
             ["period", "value", "source", "status", "current", "first seen"],
-            [[r["period"], humanize.amount(r["value"], r["unit"]) + (f" [{r['variant']}]" if r["variant"] else ""),
-              r["source_id"], r["status"], "yes" if r["current"] else "", r["first_seen"]] for r in rows],
+            [[r["period"], shown[i] + (f" [{r['variant']}]" if r["variant"] else ""),
+              r["source_id"], r["status"], "yes" if r["current"] else "", r["first_seen"]] for i, r in enumerate(rows)],
         )
         baselines = config.indicators[args.indicator].baselines
         for b in baselines:
@@ -389,6 +415,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
     days = args.older_than if args.older_than is not None else _config(args).settings.keep_history_days
+    if days < 1:
+        print(f"bridgewatch: --older-than must be a whole number of days, 1 or more, got {days}", file=sys.stderr)
+        return EXIT_ERROR
     before = (datetime.now(UTC) - timedelta(days=days)).isoformat(timespec="microseconds")
     store = _store(args)
     removed = store.prune(before)
@@ -428,9 +457,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_check_config(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
-    from service.delivery import email, redact
+    from service.delivery import redact
+    from service.notify import check_channel
     from service.scheduler import jitter_for, plan
 
+    if args.keys:
+        sys.stdout.write(keys_reference())
+        return EXIT_OK
     config = _config(args)
     now = datetime.now(UTC)
     print(f"config: {config.path or '(none: built-in seeds only)'}: {len(config.indicators)} indicators, "
@@ -443,18 +476,65 @@ def cmd_check_config(args: argparse.Namespace) -> int:
           f"{p.next_run:%Y-%m-%d %H:%M:%S}Z" if p.next_run else "-", p.why]
          for p in plan(config.sources.values(), rows or {}, now)],
     )
+    for source in sorted(config.disabled.values(), key=lambda s: s.id):
+        why = ("[settings] seed_sources = false" if "seed_sources" in source.defined_in
+               else f"enabled = false in {source.defined_in}")
+        print(f"off: {source.id} ({why})")
     problems = []
     for subscriber in config.subscribers:
         for channel in subscriber.channels:
-            print(f"subscriber {subscriber.name} ({subscriber.cadence}): {redact(channel)}")
-            if channel.split("://", 1)[0] in email.SCHEMES:
-                try:
-                    email.SmtpTarget.from_url(channel)
-                except email.DeliveryError as exc:
-                    problems.append(f"subscriber {subscriber.name}: {exc}")
+            print(f"subscriber {subscriber.name} ({subscriber.cadence}): {_redacted(redact, channel)}")
+            problem = check_channel(channel)
+            if problem:
+                problems.append(f"subscriber {subscriber.name}: {problem}")
     for problem in problems:
         print(f"bridgewatch: config error: {problem}", file=sys.stderr)
     return EXIT_ERROR if problems else EXIT_OK
+
+
+def _redacted(redact: Callable[[str], str], url: str) -> str:
+    try:
+        return redact(url)
+    except ValueError:
+        return url.split("://", 1)[0] + "://…"
+
+
+def keys_reference() -> str:
+    """Every key of [[sources]], [[subscribers]] and [settings] with type, default and meaning, as Markdown
+    tables: generated from the declarations in service/config.py (the README's reference is this text)."""
+    from service.config import SOURCE_KEYS, SUBSCRIBER_KEYS, settings_keys
+
+    out = []
+    for table, keys in (("[[sources]]", SOURCE_KEYS), ("[[subscribers]]", SUBSCRIBER_KEYS),
+                        ("[settings]", settings_keys())):
+        out += [f"`{table}`", "", "| key | type | default | meaning |", "|---|---|---|---|"]
+        for key in keys:
+            default, doc = (text.replace("|", "\\|") for text in (key.shown_default(), key.doc))
+            out.append(f"| `{key.name}` | {key.type} | {default} | {doc} |")
+        out.append("")
+    return "\n".join(out)
+
+
+SINCE_FORMS = "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], optionally with a zone (Z, +05:00)"
+
+
+def _since(text: str) -> str:
+    """--since as the ISO UTC timestamp events are stored with; a ConfigError-like exit for anything else."""
+    from datetime import UTC, datetime
+
+    try:
+        if len(text) == 10:
+            moment = datetime.combine(date.fromisoformat(text), datetime.min.time(), UTC)
+        else:
+            moment = datetime.fromisoformat(text)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"--since {text!r} is not a date or time; accepted: {SINCE_FORMS}") from None
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+class UsageError(Exception):
+    """A command-line value that cannot be used: one line, exit 1."""
 
 
 def _source_rows(db_path: str) -> dict[str, dict[str, Any]] | None:
@@ -494,18 +574,35 @@ def _print_table(headers: list[str], rows: list[list[Any]]) -> None:
 
 
 class _Progress:
-    """A one-line progress bar on stderr, for people watching a refresh in a terminal."""
+    """A one-line progress bar on stderr, for people watching a refresh in a terminal.
+
+    It fits the terminal's width (read at each step, so a resized window is followed): a line longer than
+    the terminal would wrap and turn each redraw into a new line."""
 
     def __init__(self, total: int) -> None:
         self.total, self.count, self.failed = max(total, 1), 0, 0
 
+    @staticmethod
+    def width() -> int:
+        import shutil
+
+        return max(20, shutil.get_terminal_size((80, 24)).columns - 1)  # the last column would wrap on some
+
+    def line(self, source_id: str, columns: int) -> str:
+        counts = f" {self.count}/{self.total} {self.failed} failed"
+        bar = max(5, min(30, columns // 3))
+        filled = int(bar * self.count / self.total)
+        text = f"[{'#' * filled}{'.' * (bar - filled)}]{counts}"
+        room = columns - len(text) - 2
+        if room >= 8:
+            text += "  " + (source_id if len(source_id) <= room else source_id[: room - 1] + "…")
+        return text[:columns].ljust(columns)
+
     def step(self, report: Any) -> None:
         self.count += 1
         self.failed += not report.ok
-        filled = int(30 * self.count / self.total)
-        sys.stderr.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {self.count}/{self.total} "
-                         f"{self.failed} failed  {report.source_id[:30]:30}")
+        sys.stderr.write("\r" + self.line(report.source_id, self.width()))
         sys.stderr.flush()
 
     def done(self) -> None:
-        sys.stderr.write("\r" + " " * 80 + "\r")
+        sys.stderr.write("\r" + " " * self.width() + "\r")

@@ -7,6 +7,7 @@ Secrets are not part of the settings: channels read them from the environment wh
 
 from __future__ import annotations
 
+import difflib
 import fnmatch
 import os
 import re
@@ -35,6 +36,102 @@ CADENCE = re.compile(r"^(immediate|daily \d{1,2}:\d{2}|weekly (mon|tue|wed|thu|f
 
 class ConfigError(ValueError):
     """A configuration or seed file that cannot be used; the message says where and why."""
+
+
+REQUIRED = object()  # a key's default when it has none: it must be given
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One key a table of the config file accepts: what `check-config --keys` and the README list."""
+
+    name: str
+    type: str  # as the README says it: string, list of strings, integer, number, boolean, duration
+    default: Any
+    doc: str
+
+    def shown_default(self) -> str:
+        if self.default is REQUIRED:
+            return "required"
+        if self.default is None:
+            return "-"
+        if isinstance(self.default, bool):
+            return "true" if self.default else "false"
+        if isinstance(self.default, str) and self.default.startswith("("):
+            return self.default[1:-1]  # a default described, not a literal
+        if isinstance(self.default, str):
+            return f'"{self.default}"'
+        if isinstance(self.default, tuple | list):
+            return "[]" if not self.default else repr(list(self.default))
+        return repr(self.default)
+
+
+SOURCE_KEYS: tuple[Key, ...] = (
+    Key("id", "string", REQUIRED, "unique id; an entry with a seed source's id overrides that source"),
+    Key("url", "string", REQUIRED, "http(s) address of the page, feed, file or API"),
+    Key("kind", "string", REQUIRED, "which extractor reads it (`bridgewatch sources --kinds`)"),
+    Key("name", "string", "(the id)", "what digests call it"),
+    Key("role", "string", "news", "cited | news | official (an official value outranks news)"),
+    Key("indicators", "list of strings", (), "indicator ids it may feed"),
+    Key("schedule", "string", "every 1d", 'cron ("0 7 * * *") or "every N[s|m|h|d]"'),
+    Key("enabled", "boolean", True, "false turns the source off (a seed source too)"),
+    Key("stale_after", "duration", "(stale_intervals × its schedule interval)",
+        'no successful refresh for this long ("3d") makes it stale'),
+    Key("quiet_after", "duration", None, 'no new data for this long ("45d") is noted in digests'),
+    Key("selector", "string", None, "html: a CSS selector, where to read; without it, the article text"),
+    Key("pattern", "string", None, "html/text: a regular expression with groups `value` and `period` (needs `unit`)"),
+    Key("unit", "string", None, "with `pattern`: the unit of the value read (USD, CAD, count, percent, rank)"),
+    Key("period", "string", None, "with `pattern`: the period when the pattern captures none"),
+    Key("indicator", "string", None, "with `pattern`: the indicator (default: the only one in `indicators`)"),
+    Key("scale", "number", 1, "with `pattern`: multiply the value read by this"),
+    Key("follow", "string", None, "html: a regular expression for article links to follow on a listing page"),
+    Key("mirrors", "list of strings", (), "http(s) URLs tried in order when `url` fails"),
+    Key("also", "list of strings", (), "further http(s) URLs of the same source, read the same way"),
+    Key("max_bytes", "integer", "([settings] max_bytes)", "the largest body accepted from it"),
+    Key("cites", "string", "", "the seed reference this page is cited by"),
+    Key("country", "string", "PK", "statcan_cimt: the partner country code"),
+    Key("flow", "string", None, "statcan_cimt: the flow when the file name does not say (exports, imports)"),
+    Key("edition", "string", None, "wipo_gii: the edition, when the workbook does not say"),
+    Key("num", "string", None, "wipo_gii: the indicator number to read (6.3.4)"),
+)
+
+SUBSCRIBER_KEYS: tuple[Key, ...] = (
+    Key("name", "string", REQUIRED, "unique name (its place in the event stream is kept under it)"),
+    Key("channels", "list of strings", REQUIRED, "channel URLs (Apprise syntax: mailto://, json://, slack://, …)"),
+    Key("cadence", "string", "immediate", "immediate | daily HH:MM | weekly DAY HH:MM"),
+    Key("timezone", "string", "UTC", "the reader's time zone, for cadences and times shown"),
+    Key("indicators", "list of strings", (), "indicator ids or globs (pk_it_*); empty: all"),
+    Key("events", "list of strings", (), "event kinds wanted; empty: all"),
+    Key("min_change_pct", "number", None,
+        "smaller changes are not sent: a revision against the old value, a new period against the previous period"),
+    Key("min_change_abs", "number", None, "as min_change_pct, in the indicator's unit"),
+    Key("weekly_all_clear", "boolean", False, 'a weekly "no change, all sources healthy" note'),
+)
+
+SETTINGS_DOCS: dict[str, str] = {
+    "broken_after": "failures in a row before source_broken",
+    "connect_timeout": "seconds to connect to a source",
+    "read_timeout": "seconds a source may take to answer",
+    "max_bytes": "the largest body accepted",
+    "retries": "retries of a failed fetch (with backoff)",
+    "workers": "parallel fetches and deliveries",
+    "respect_robots": "obey robots.txt",
+    "user_agent": "the User-Agent header ({version} is replaced)",
+    "revision_tolerance": "relative: smaller differences are float noise, not revisions",
+    "suspect_factor": "a value this many times off its reference is suspect",
+    "keep_history_days": "older fetches and bodies that no stored figure came from are pruned",
+    "delivery_attempts": "sends of one digest to one channel before it is marked dead",
+    "delivery_backoff": "seconds before the first retry of a send; doubles each time",
+    "delivery_backoff_max": "the longest wait between two retries of a send",
+    "delivery_timeout": "seconds a channel (SMTP, webhook, chat API) may take to answer",
+    "delivery_lease": "a send claimed longer ago than this was interrupted: send again",
+    "stale_intervals": "a source that has not succeeded for this many schedule intervals is stale",
+    "seed_sources": "false: the built-in seed sources are off (except those your file restates)",
+}
+# settings that must be positive (> 0) or at least zero
+_POSITIVE = {"broken_after", "connect_timeout", "read_timeout", "max_bytes", "workers", "suspect_factor",
+             "keep_history_days", "delivery_attempts", "delivery_timeout", "delivery_lease", "stale_intervals"}
+_NON_NEGATIVE = {"retries", "revision_tolerance", "delivery_backoff", "delivery_backoff_max"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +173,9 @@ class Source:
     role: str = "news"
     indicators: tuple[str, ...] = ()
     schedule: str = "every 1d"
-    stale_after: float | None = None  # seconds
+    stale_after: float | None = None  # seconds without a successful refresh; None: stale_intervals intervals
+    quiet_after: float | None = None  # seconds without new data before digests note it
+    enabled: bool = True
     selector: str | None = None
     pattern: str | None = None
     follow: str | None = None
@@ -85,6 +184,7 @@ class Source:
     cites: str = ""
     params: Mapping[str, Any] = field(default_factory=dict)
     defined_in: str = "seeds/sources.toml"  # the file whose entry made (or last overrode) it
+    entry: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the merged TOML entry
 
     @property
     def official(self) -> bool:
@@ -136,6 +236,8 @@ class Settings:
     delivery_backoff_max: float = 6 * 3600.0  # the longest wait between two retries
     delivery_timeout: float = 20.0  # seconds a channel (SMTP, webhook, chat API) may take to answer
     delivery_lease: float = 600.0  # a send claimed longer ago than this was interrupted: send again
+    stale_intervals: int = 3  # schedule intervals without success before a source is stale
+    seed_sources: bool = True  # false: only the sources of the user's file
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +247,7 @@ class Config:
     subscribers: tuple[Subscriber, ...] = ()
     settings: Settings = Settings()
     path: Path | None = None
+    disabled: Mapping[str, Source] = field(default_factory=dict)  # sources turned off, and why (defined_in)
 
     def only(self, source_ids: Iterable[str]) -> list[Source]:
         """The named sources, in the order given; unknown ids are a ConfigError."""
@@ -164,7 +267,8 @@ def load(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | No
     seeds = files("seeds")
     indicators = _indicators(_read_toml(seeds.joinpath("indicators.toml")), "seeds/indicators.toml")
     raw_sources = _read_toml(seeds.joinpath("sources.toml")).get("sources", [])
-    sources = {s.id: s for s in (_source(e, "seeds/sources.toml", i) for i, e in enumerate(raw_sources))}
+    seed = {s.id: s for s in (_source(e, "seeds/sources.toml", i) for i, e in enumerate(raw_sources))}
+    sources = dict(seed)
     subscribers: list[Subscriber] = []
     settings = Settings()
     path = path or env.get("BRIDGEWATCH_CONFIG") or None
@@ -174,23 +278,87 @@ def load(path: str | os.PathLike[str] | None = None, env: Mapping[str, str] | No
             raise ConfigError(f"{cfg_path}: no such config file")
         user = _read_toml(cfg_path)
         where = str(cfg_path)
-        unknown = set(user) - {"sources", "subscribers", "indicators", "settings"}
-        if unknown:
-            raise ConfigError(f"{where}: unknown section(s) {sorted(unknown)}")
+        sections = ("sources", "subscribers", "indicators", "settings")
+        for name in user:
+            if name not in sections:
+                raise ConfigError(f"{where}: unknown section {name!r}{_did_you_mean(name, sections)}")
+        for name in ("sources", "subscribers", "indicators"):
+            if not isinstance(user.get(name, []), list):
+                raise ConfigError(f"{where}: {name} must be written [[{name}]] (an array of tables)")
+        if not isinstance(user.get("settings", {}), dict):
+            raise ConfigError(f"{where}: settings must be a table: [settings]")
+        settings = _settings(user.get("settings", {}), where)
         for extra in _indicators(user, where).values():
             indicators = {**indicators, extra.id: extra}
-        for i, entry in enumerate(user.get("sources", [])):
-            base = sources.get(entry.get("id", "")) if isinstance(entry, dict) else None
-            src = _source(entry, where, i, base)
+        entries = user.get("sources", [])
+        if not settings.seed_sources:  # only what the file names: a restated seed source stays on
+            named = {e.get("id") for e in entries if isinstance(e, dict)}
+            sources = {k: v for k, v in sources.items() if k in named}
+        for i, entry in enumerate(entries):
+            base = seed.get(entry.get("id", "")) if isinstance(entry, dict) else None
+            src = _source(entry, where, i, sources.get(entry.get("id", ""), base) if base else None)
             sources[src.id] = src
         subscribers = [_subscriber(e, where, i) for i, e in enumerate(user.get("subscribers", []))]
-        settings = _settings(user.get("settings", {}), where)
+        names = [s.name for s in subscribers]
+        if len(set(names)) != len(names):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            raise ConfigError(f"{where}: subscriber name(s) {twice} used twice (each keeps its own cursor)")
     notify = env.get("BRIDGEWATCH_NOTIFY", "").split()
     if notify:
         subscribers.append(Subscriber(name="BRIDGEWATCH_NOTIFY", channels=tuple(notify)))
-    config = Config(indicators, sources, tuple(subscribers), settings, cfg_path)
+    disabled: dict[str, Source] = {}
+    for sid, src in list(sources.items()):
+        if not src.enabled:
+            disabled[sid] = sources.pop(sid)
+    if not settings.seed_sources:
+        for sid, src in seed.items():
+            if sid not in sources and sid not in disabled:
+                disabled[sid] = replace(src, enabled=False, defined_in=f"{cfg_path}: [settings] seed_sources = false")
+    config = Config(indicators, sources, tuple(subscribers), settings, cfg_path, disabled)
     _check_references(config)
     return config
+
+
+def _did_you_mean(name: str, known: Iterable[str]) -> str:
+    """' (did you mean `cadence`?)' for a typo of a known key, else ''."""
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _unknown_keys(entry: Mapping[str, Any], keys: tuple[Key, ...], where: str, table: str) -> None:
+    known = [k.name for k in keys]
+    for name in entry:
+        if name not in known:
+            raise ConfigError(f"{where}: unknown key {name!r} in [[{table}]]{_did_you_mean(name, known)} "
+                              f"(known keys: {', '.join(known)})")
+
+
+def _check_types(entry: Mapping[str, Any], keys: tuple[Key, ...], where: str) -> None:
+    """Every given key has its declared type: a string where a list is meant is an error, not letters."""
+    for key in keys:
+        if key.name not in entry:
+            continue
+        value, kind = entry[key.name], key.type
+        if kind == "list of strings":
+            if isinstance(value, str):
+                raise ConfigError(f"{where}: {key.name} must be a list of strings, like [{value!r}], "
+                                  f"got the string {value!r}")
+            if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                raise ConfigError(f"{where}: {key.name} must be a list of non-empty strings, got {value!r}")
+        elif kind == "boolean" and not isinstance(value, bool):
+            raise ConfigError(f"{where}: {key.name} must be true or false, got {value!r}")
+        elif kind == "integer" and (isinstance(value, bool) or not isinstance(value, int) or value <= 0):
+            raise ConfigError(f"{where}: {key.name} must be a positive whole number, got {value!r}")
+        elif kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise ConfigError(f"{where}: {key.name} must be a number, got {value!r}")
+        elif kind == "duration" and (isinstance(value, bool) or not isinstance(value, str | int | float)):
+            raise ConfigError(f"{where}: {key.name} must be a duration like \"3d\" or \"6h\", got {value!r}")
+        elif kind == "string" and not isinstance(value, str) and not (
+                key.name in _LOOSE_STRINGS and isinstance(value, int | float) and not isinstance(value, bool)):
+            raise ConfigError(f"{where}: {key.name} must be a string, got {value!r}")
+
+
+_LOOSE_STRINGS = {"edition", "num", "period"}  # a number written without quotes means the same
 
 
 def _read_toml(resource: Any) -> dict[str, Any]:
@@ -249,35 +417,50 @@ def _indicators(doc: Mapping[str, Any], file: str) -> dict[str, Indicator]:
     return out
 
 
-_SOURCE_KEYS = {
-    "id", "url", "kind", "name", "role", "indicators", "schedule", "stale_after", "selector",
-    "pattern", "follow", "mirrors", "also", "cites",
-}
+_SOURCE_ATTRS = {"id", "url", "kind", "name", "role", "indicators", "schedule", "enabled", "stale_after",
+                 "quiet_after", "selector", "pattern", "follow", "mirrors", "also", "cites"}
+_ISO_CODE = re.compile(r"^[A-Za-z]{3}$")
+
+
+def canonical_unit(unit: str, known: Iterable[str] = ()) -> str:
+    """A unit as bridgewatch writes it: ISO currency codes in capitals (usd -> USD), the others lower case."""
+    text = unit.strip()
+    if text.lower() in UNITS_FIXED:
+        return text.lower()
+    for k in known:
+        if k.lower() == text.lower():
+            return k
+    return text.upper() if _ISO_CODE.match(text) else text
 
 
 def _source(entry: Any, file: str, index: int, base: Source | None = None) -> Source:
     if not isinstance(entry, dict):
         raise ConfigError(f"{file}: sources[{index}] must be a table")
     where = f"{file}: sources[{index}] ({entry.get('id', '?')})"
+    _unknown_keys(entry, SOURCE_KEYS, where, "sources")
+    _check_types(entry, SOURCE_KEYS, where)
     ident = _need(entry, "id", where)
-    merged: dict[str, Any] = {}
-    if base is not None:  # an override by id keeps what it does not restate
-        merged = {k: getattr(base, k) for k in _SOURCE_KEYS if k != "stale_after"}
-        merged.update(base.params)
-        if base.stale_after is not None:
-            merged["stale_after"] = f"{int(base.stale_after)}s"
+    merged: dict[str, Any] = dict(base.entry) if base is not None else {}  # an override keeps what it does not restate
     merged.update(entry)
     url = _need(merged, "url", where)
-    if not re.match(r"^https?://", url):
-        raise ConfigError(f"{where}: url must start with http:// or https://, got {url!r}")
+    if not re.match(r"^https?://[^/\s]", url):
+        raise ConfigError(f"{where}: url must start with http:// or https:// and name a host, got {url!r}")
+    for key in ("mirrors", "also"):
+        for other in merged.get(key, ()):
+            if not re.match(r"^https?://[^/\s]", other):
+                raise ConfigError(f"{where}: {key} must be http:// or https:// URLs with a host, got {other!r}")
     kind = _need(merged, "kind", where)
     role = merged.get("role", "news")
     if role not in ROLES:
         raise ConfigError(f"{where}: role must be one of {sorted(ROLES)}, got {role!r}")
     schedule = merged.get("schedule", "every 1d")
+    durations: dict[str, float | None] = {}
     try:
         parse_schedule(schedule)
-        stale = parse_duration(merged["stale_after"]) if merged.get("stale_after") else None
+        for key in ("stale_after", "quiet_after"):
+            durations[key] = parse_duration(merged[key]) if merged.get(key) else None
+            if durations[key] is not None and durations[key] <= 0:  # type: ignore[operator]
+                raise ValueError(f"{key} must be a positive duration, got {merged[key]!r}")
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
     for key in ("follow", "pattern"):
@@ -286,6 +469,24 @@ def _source(entry: Any, file: str, index: int, base: Source | None = None) -> So
                 re.compile(merged[key])
             except re.error as exc:
                 raise ConfigError(f"{where}: {key} is not a valid regular expression: {exc}") from None
+    if merged.get("selector"):
+        import soupsieve
+
+        try:
+            soupsieve.compile(merged["selector"])
+        except (soupsieve.SelectorSyntaxError, ValueError) as exc:
+            first = str(exc).splitlines()[0]
+            raise ConfigError(f"{where}: selector {merged['selector']!r} is not a valid CSS selector: "
+                              f"{first}") from None
+    if merged.get("pattern"):
+        if not merged.get("unit"):
+            raise ConfigError(f"{where}: a `pattern` needs a `unit` (USD, CAD, count, percent, rank) "
+                              "for the value it reads")
+        if "(?P<value>" not in merged["pattern"]:
+            raise ConfigError(f"{where}: a `pattern` needs a named group (?P<value>…) for the value")
+    if merged.get("unit"):
+        merged["unit"] = canonical_unit(str(merged["unit"]))
+    params = {k: v for k, v in merged.items() if k not in _SOURCE_ATTRS}
     return Source(
         id=ident,
         url=url,
@@ -294,15 +495,18 @@ def _source(entry: Any, file: str, index: int, base: Source | None = None) -> So
         role=role,
         indicators=tuple(merged.get("indicators", ())),
         schedule=schedule,
-        stale_after=stale,
+        stale_after=durations["stale_after"],
+        quiet_after=durations["quiet_after"],
+        enabled=bool(merged.get("enabled", True)),
         selector=merged.get("selector"),
         pattern=merged.get("pattern"),
         follow=merged.get("follow"),
         mirrors=tuple(merged.get("mirrors", ())),
         also=tuple(merged.get("also", ())),
         cites=merged.get("cites", ""),
-        params={k: v for k, v in merged.items() if k not in _SOURCE_KEYS},
+        params=params,
         defined_in=file,
+        entry=merged,
     )
 
 
@@ -310,6 +514,8 @@ def _subscriber(entry: Any, file: str, index: int) -> Subscriber:
     where = f"{file}: subscribers[{index}] ({entry.get('name', '?') if isinstance(entry, dict) else '?'})"
     if not isinstance(entry, dict):
         raise ConfigError(f"{where}: must be a table")
+    _unknown_keys(entry, SUBSCRIBER_KEYS, where, "subscribers")
+    _check_types({k: v for k, v in entry.items() if k != "channels"}, SUBSCRIBER_KEYS, where)
     name = _need(entry, "name", where)
     channels = entry.get("channels", [])
     if not channels or not all(isinstance(c, str) and "://" in c for c in channels):
@@ -353,18 +559,34 @@ def _check_subscriber(entry: Mapping[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: {key} must be a non-negative number, got {value!r}")
 
 
+def settings_keys() -> tuple[Key, ...]:
+    """[settings] as declared by the Settings dataclass, with the docs above."""
+    defaults = Settings()
+    names = {bool: "boolean", int: "integer", float: "number", str: "string"}
+    return tuple(Key(name, names[type(getattr(defaults, name))], getattr(defaults, name), SETTINGS_DOCS.get(name, ""))
+                 for name in Settings.__dataclass_fields__)
+
+
 def _settings(raw: Mapping[str, Any], file: str) -> Settings:
     defaults = Settings()
-    unknown = set(raw) - set(Settings.__dataclass_fields__)
-    if unknown:
-        raise ConfigError(f"{file}: [settings] has unknown key(s) {sorted(unknown)}")
+    known = list(Settings.__dataclass_fields__)
+    for key in raw:
+        if key not in known:
+            raise ConfigError(f"{file}: unknown key {key!r} in [settings]{_did_you_mean(key, known)} "
+                              f"(known keys: {', '.join(known)})")
     for key, value in raw.items():
         expected = type(getattr(defaults, key))
-        if expected is float and isinstance(value, int):
-            continue
-        if not isinstance(value, expected):
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        elif not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
             raise ConfigError(f"{file}: [settings] {key} must be {expected.__name__}, got {value!r}")
-    return replace(defaults, **raw)
+        if key in _POSITIVE and value <= 0:
+            raise ConfigError(f"{file}: [settings] {key} must be greater than 0, got {value!r}")
+        if key in _NON_NEGATIVE and value < 0:
+            raise ConfigError(f"{file}: [settings] {key} must not be negative, got {value!r}")
+    if raw.get("suspect_factor") is not None and raw["suspect_factor"] <= 1:
+        raise ConfigError(f"{file}: [settings] suspect_factor must be greater than 1, got {raw['suspect_factor']!r}")
+    return replace(defaults, **{k: float(v) if type(getattr(defaults, k)) is float else v for k, v in raw.items()})
 
 
 def _check_references(config: Config) -> None:

@@ -20,8 +20,9 @@ from store.queries import Store
 
 EVENT_KINDS = (
     "new_period", "revision", "record", "target_progress", "sources_disagree", "suspect",
-    "source_broken", "source_recovered", "citation_changed",
+    "source_broken", "source_recovered", "source_stale", "citation_changed",
 )
+COMPARABLE_PERIODS = ("month", "year", "fiscal_year")  # periods whose predecessor is the one before in order
 RECORD_UNITS_EXCLUDED = {"percent", "rank"}
 
 
@@ -89,7 +90,12 @@ class Differ:
         # A new value is compared with it alone, so a figure quoted by fifty outlets makes one alert, not fifty.
         standing = self.store.standing_value(obs.indicator, obs.period, obs.unit, obs.variant, exclude=source.id)
         if announce_new and change.previous is None and standing is None:
-            ids += self._add("new_period", f"new_period|{figure}", common)
+            before = {}
+            if indicator is not None and indicator.period in COMPARABLE_PERIODS:
+                prior = self.store.previous_period_value(obs.indicator, obs.unit, obs.variant, obs.period)
+                if prior is not None:  # what min_change_pct compares a new period with
+                    before = {"previous_period": prior[0], "previous_value": prior[1]}
+            ids += self._add("new_period", f"new_period|{figure}", common, detail=before)
         if standing is not None and self.disagree(standing.value, obs.value):
             pair = sorted([(source.id, obs.value), (standing.source_id, standing.value)])
             official = sorted(s for s, _ in pair if self._official(s))

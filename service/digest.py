@@ -31,7 +31,7 @@ from service.config import Config
 from store.queries import Store
 
 VALUE_KINDS = ("new_period", "revision", "record", "target_progress", "sources_disagree")
-HEALTH_KINDS = ("source_broken", "source_recovered")
+HEALTH_KINDS = ("source_broken", "source_recovered", "source_stale")
 KIND_LABELS = {
     "new_period": "new period",
     "revision": "revised",
@@ -42,9 +42,10 @@ KIND_LABELS = {
     "suspect": "suspect value",
     "source_broken": "source broken",
     "source_recovered": "source recovered",
+    "source_stale": "source stale",
 }
 _SPARK = "▁▂▃▄▅▆▇█"
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#!|~])")
 COMPARABLE_PERIODS = ("month", "year", "fiscal_year")  # periods whose predecessor is the one before in order
 
@@ -178,14 +179,17 @@ def local_time(iso: str | None, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _note(kind: str, detail: Mapping[str, Any], unit: str) -> str:
+def _note(kind: str, detail: Mapping[str, Any], unit: str, new: float | None = None) -> str:
     if kind == "target_progress":
         return (f"{detail.get('progress_pct', 0):.1f}% of the {detail.get('target_period')} target of "
                 f"{humanize.amount(detail.get('target_value'), unit)}")
     if kind == "sources_disagree":
-        return f"{detail.get('other_source')} states {humanize.amount(detail.get('other_value'), unit)}"
+        other = humanize.distinct([detail.get("other_value"), new], unit)[0]
+        return f"{detail.get('other_source')} states {other}"
     if kind == "record":
-        return f"previous high {humanize.amount(detail.get('previous_record'), unit)}"
+        return f"previous high {humanize.distinct([detail.get('previous_record'), new], unit)[0]}"
+    if kind == "source_stale":
+        return str(detail.get("reason", "no successful refresh for a while"))
     if kind == "suspect":
         return str(detail.get("reason", ""))
     if kind == "citation_changed":
@@ -218,6 +222,8 @@ def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
     url = safe_url(detail.get("moved_to") or detail.get("url") or (source.url if source else ""))
     # progress to a target is about the target: the same figure's other item compares it with the baseline
     shown = None if kind == "target_progress" else base
+    old_text, new_text = humanize.distinct([old if kind == "revision" else None, new], unit)
+    base_text = humanize.distinct([shown, new], unit)[0] if shown is not None else ""
     return Item(
         id=event["id"],
         kind=kind,
@@ -228,17 +234,17 @@ def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
         source_id=event.get("source_id"),
         source_name=clean(source.name if source else (event.get("source_id") or ""), 120),
         url=url,
-        old=humanize.amount(old, unit) if old is not None and kind == "revision" else "",
-        new=humanize.amount(new, unit) if new is not None else "",
+        old=old_text if old is not None and kind == "revision" else "",
+        new=new_text if new is not None else "",
         change=humanize.delta(old, new, unit) if kind == "revision" else "",
         change_pct=humanize.percent_change(old, new) if kind == "revision" else "",
-        baseline=humanize.amount(shown, unit) if shown is not None else "",
+        baseline=base_text,
         vs_baseline=humanize.delta(shown, new, unit) if shown is not None and new is not None else "",
         vs_baseline_pct=humanize.percent_change(shown, new) if shown is not None and new is not None else "",
         baseline_ref=(f"{baseline.get('period')}, seed {baseline.get('seed')} {baseline.get('ref')}".strip()
                       if baseline else ""),
         evidence=clean(detail.get("evidence")),
-        note=clean(_note(kind, detail, unit)),
+        note=clean(_note(kind, detail, unit, new)),
         official=bool(detail.get("official")),
         seen=local_time(event.get("created_at"), tz),
         raw={"old_value": old if kind == "revision" else None, "new_value": new, "baseline_value": base,
@@ -263,7 +269,8 @@ def _with_previous_period(item: Item, history: Mapping[str, float]) -> None:
     if item.kind != "new_period" or not earlier or new is None:
         return
     old = history[earlier[-1]]
-    item.old, item.old_period = humanize.amount(old, item.unit), earlier[-1]
+    item.old, item.new = humanize.distinct([old, new], item.unit)
+    item.old_period = earlier[-1]
     item.change, item.change_pct = humanize.delta(old, new, item.unit), humanize.percent_change(old, new)
     item.raw.update(old_value=old, old_period=earlier[-1], change_pct=_pct(old, new))
 
@@ -286,22 +293,36 @@ def _fold_records(items: list[Item]) -> list[Item]:
 
 
 def health(store: Store, config: Config, now: datetime, tz: ZoneInfo | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Broken sources and stale ones (no new data for longer than their expected rhythm)."""
+    """Broken sources, stale ones (no successful refresh for `stale_after`, by default three schedule
+    intervals) and quiet ones (working, but no new data for their `quiet_after`)."""
+    from service.health import staleness
+
     tz = tz or ZoneInfo("UTC")
-    broken, stale = [], []
+    broken, stale, quiet = [], [], []
     for row in store.sources():
         source = config.sources.get(row["id"])
         if source is None:
             continue
+        reason = staleness(source, row, config.settings, now)
         if row["broken"]:
             broken.append({"id": row["id"], "name": clean(source.name, 120), "error": clean(row["last_error"], 200),
                            "since": local_time(row["last_success"], tz) or "never"})
-        elif source.stale_after and row["last_new_data"]:
-            age = (now - datetime.fromisoformat(row["last_new_data"])).total_seconds()
-            if age > source.stale_after:
-                stale.append({"id": row["id"], "name": clean(source.name, 120),
+        elif reason:
+            age = (now - _aware(row["last_success"])).total_seconds()
+            stale.append({"id": row["id"], "name": clean(source.name, 120), "reason": clean(reason, 200),
+                          "last_success": local_time(row["last_success"], tz),
+                          "last_new_data": local_time(row["last_new_data"], tz), "days": int(age // 86400)})
+        elif source.quiet_after and row["last_new_data"]:
+            age = (now - _aware(row["last_new_data"])).total_seconds()
+            if age > source.quiet_after:
+                quiet.append({"id": row["id"], "name": clean(source.name, 120),
                               "last_new_data": local_time(row["last_new_data"], tz), "days": int(age // 86400)})
-    return {"broken": broken, "stale": stale}
+    return {"broken": broken, "stale": stale, "quiet": quiet}
+
+
+def _aware(iso: str) -> datetime:
+    moment = datetime.fromisoformat(iso)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _subject(title: str, groups: Mapping[str, Group], suspects: list[Item], news: list[Item],

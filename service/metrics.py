@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import sqlite_utils
 
@@ -76,8 +77,10 @@ class Metrics:
         with self._lock:
             self.deliveries["sent" if ok else "failed"] += 1
 
-    def render(self, db: sqlite_utils.Database, gauges: Mapping[str, tuple[str, float]]) -> str:
-        """The whole exposition: these counters, the daemon's `gauges` (name -> (help, value)) and the store's."""
+    def render(self, db: sqlite_utils.Database, gauges: Mapping[str, tuple[str, float]],
+               health: Mapping[str, Any] | None = None) -> str:
+        """The whole exposition: these counters, the daemon's `gauges` (name -> (help, value)), the store's,
+        and each source's state (`health`: source id -> service.health.Health)."""
         with self._lock:
             families = list(self._counters())
         for name, (help_text, value) in gauges.items():
@@ -85,6 +88,8 @@ class Metrics:
             family.add(value)
             families.append(family)
         families += _store_gauges(db)
+        if health is not None:
+            families += _health_gauges(health)
         return "\n".join(line for f in families for line in f.lines) + "\n"
 
     def _counters(self) -> Iterable[_Family]:
@@ -139,6 +144,18 @@ def _store_gauges(db: sqlite_utils.Database) -> list[_Family]:
         if row["ts"] is not None:
             success.add(row["ts"], source=row["id"])
     return [observations, events, failing, broken, success, *_outbox_gauges(db)]
+
+
+def _health_gauges(health: Mapping[str, Any]) -> list[_Family]:
+    """Per source: 1 when stale (no success for its stale_after), and its state as a label (one 1 per source)."""
+    stale = _Family("bridgewatch_source_stale", "gauge",
+                    "1 when a source has not refreshed successfully for its stale_after (3 schedule intervals).")
+    state = _Family("bridgewatch_source_state", "gauge",
+                    "1 for the state a source is in: ok, failing, broken, stale, suspect or never run.")
+    for source_id in sorted(health):
+        stale.add(1.0 if health[source_id].state == "stale" else 0.0, source=source_id)
+        state.add(1.0, source=source_id, state=health[source_id].state)
+    return [stale, state]
 
 
 def _outbox_gauges(db: sqlite_utils.Database) -> list[_Family]:

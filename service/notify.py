@@ -32,7 +32,7 @@ from store.queries import Store
 
 log = logging.getLogger("bridgewatch.notify")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-ALWAYS_PASS = {"source_broken", "source_recovered"}  # health is news whatever the filter says
+ALWAYS_PASS = {"source_broken", "source_recovered", "source_stale"}  # health is news whatever the filter says
 UNFILTERED = ALWAYS_PASS | {"suspect"}  # no threshold applies: not a change of value
 QUIET_WEEK = timedelta(days=7) - timedelta(hours=1)  # an hour of slack for DST and run jitter
 
@@ -84,7 +84,8 @@ def wanted(subscriber: Subscriber, event: dict[str, Any]) -> bool:
     if not subscriber.wants(event.get("indicator")):
         return False
     new = event.get("new_value")
-    ref = event.get("old_value") if event.get("old_value") is not None else event.get("baseline_value")
+    previous = (event.get("detail") or {}).get("previous_value") if kind == "new_period" else None
+    ref = next((v for v in (event.get("old_value"), previous, event.get("baseline_value")) if v is not None), None)
     if kind in UNFILTERED or new is None or ref is None:
         return True
     if subscriber.min_change_abs is not None and abs(new - ref) < subscriber.min_change_abs:
@@ -99,6 +100,43 @@ def start(store: Store, subscriber: Subscriber, after_event_id: int, now: dateti
         slot = parse_cadence(subscriber.cadence).last_slot(now, ZoneInfo(subscriber.timezone))
         store.save_subscriber_state(subscriber.name, last_event_id=after_event_id,
                                     last_slot=outbox.iso(slot) if slot else None, last_all_clear=outbox.iso(now))
+
+
+def start_all(config: Config, store: Store, now: datetime | None = None) -> None:
+    """Give every subscriber seen for the first time its cursor at the current end of the event stream.
+
+    Called before a refresh writes anything: events of a refresh that is killed half-way then lie after
+    the cursor and reach the subscriber with the next run, instead of before a cursor made afterwards."""
+    now = now or datetime.now(UTC)
+    for subscriber in config.subscribers:
+        if store.subscriber_state(subscriber.name) is None:
+            with store.transaction():
+                start(store, subscriber, store.max_event_id(), now)
+
+
+def check_channel(url: str) -> str | None:
+    """Why `url` cannot be sent to, checked the way it will be sent (our parser for mailto:// and json://,
+    Apprise's for the rest), or None. No network and no secret is needed to check."""
+    from urllib.parse import urlsplit
+
+    from service.delivery import apprise_channel, email, webhook
+
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError as exc:
+        return f"{delivery.scrub_for(url, url)}: {exc}"
+    scheme = parts.scheme.lower()
+    try:
+        if scheme in email.SCHEMES:
+            email.SmtpTarget.from_url(url)
+        elif scheme in webhook.SCHEMES:
+            webhook.target(url)
+        else:
+            apprise_channel.plugin(url)
+    except delivery.DeliveryError as exc:
+        return str(exc)
+    return None
 
 
 def run_due(config: Config, store: Store, now: datetime | None = None) -> list[str]:

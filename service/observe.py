@@ -9,11 +9,12 @@ never replaces a sane one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from scrapers.base import Observation
-from service.config import PERIOD_PATTERNS, Indicator, Settings
+from scrapers.figures import find_periods
+from service.config import PERIOD_PATTERNS, Indicator, Settings, canonical_unit
 from store.queries import Store, StoredObservation
 
 _MONTHS = {
@@ -78,6 +79,25 @@ def sanity(obs: Observation, indicator: Indicator | None, settings: Settings, to
     return None
 
 
+def normalized(obs: Observation, indicator: Indicator | None) -> Observation:
+    """The observation with its unit and period written as bridgewatch writes them: `usd` -> `USD`, and a
+    period stated in words ("October 2026", "Oct 2026", "FY25") read by the same period reader as news text.
+    A period that is not one period of the indicator's kind is left as it is (and judged suspect)."""
+    if indicator is None:
+        return obs
+    unit = canonical_unit(obs.unit, indicator.units)
+    period = obs.period
+    pattern = PERIOD_PATTERNS[indicator.period]
+    if not pattern.match(period):
+        text = " ".join(period.split())
+        found = [p for p in find_periods(text, None) if p.label and not p.relative]
+        if len(found) == 1 and pattern.match(found[0].label) and len(text) - (found[0].end - found[0].start) <= 2:
+            period = found[0].label
+    if (unit, period) == (obs.unit, obs.period):
+        return obs
+    return replace(obs, unit=unit, period=period)
+
+
 def reference_value(store: Store, indicator: Indicator, obs: Observation) -> float | None:
     """What a sane value is compared against: the seed baseline, else the median of sane values."""
     baseline = indicator.baseline(obs.period, obs.unit)
@@ -92,6 +112,7 @@ def observe(store: Store, source_id: str, fetch_id: int, url: str, observations:
     changes: list[Change] = []
     for obs in observations:
         indicator = indicators.get(obs.indicator)
+        obs = normalized(obs, indicator)
         reason = sanity(obs, indicator, settings, today,
                         reference_value(store, indicator, obs) if indicator else None)
         status = "suspect" if reason else "ok"
@@ -101,6 +122,8 @@ def observe(store: Store, source_id: str, fetch_id: int, url: str, observations:
         previous = next((o for o in current if existing is None or o.id != existing["id"]), None)
         if existing is not None:
             if existing["status"] != "ok":  # a suspect value seen again: reported once already
+                store.db.execute("UPDATE observations SET last_seen = ?, fetch_id = ? WHERE id = ?",
+                                 [now, fetch_id, existing["id"]])
                 changes.append(Change(obs, existing["id"], "suspect", existing["reason"], None, False, now, url))
                 continue
             was_current = bool(existing["current"])  # not current: the source went back to it

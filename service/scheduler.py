@@ -34,13 +34,14 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from service.config import Config, Source
+from service.health import all_health, record_stale_events
 from service.lease import Leases, release_process
 from service.metrics import Metrics
 from service.notify import after_refresh, run_due
 from service.outbox import Attempt, deliver_due
 from service.pipeline import Pipeline
 from service.schedule import expected_interval, parse_schedule
-from store.queries import Store
+from store.queries import Store, utcnow
 
 log = logging.getLogger("bridgewatch.daemon")
 
@@ -250,6 +251,7 @@ class Daemon:
                 self.metrics.refreshed(source_id, "timeout", time.monotonic() - run.started)
                 log.error("refresh of %s exceeded %.0fs: abandoned (its lease expires; nothing of it is written)",
                           source_id, self.job_timeout)
+                self._timed_out(source)
                 break
             if self._stop_deadline is not None and time.monotonic() > self._stop_deadline:
                 break  # _shutdown abandons it; this executor thread must end so the process can exit
@@ -283,6 +285,30 @@ class Daemon:
             store.close()
             run.done.set()
 
+    def _timed_out(self, source: Source) -> None:
+        """A refresh abandoned for exceeding the job timeout is a failure of its source: counted toward
+        `broken_after` like an HTTP error, so a source that always hangs ends up broken, not quietly ok."""
+        from service.diff import Differ
+
+        store = Store(self.db_path)
+        try:
+            now = utcnow()
+            error = f"refresh exceeded the job timeout of {self.job_timeout:.0f}s and was abandoned"
+            events: list[int] = []
+            with store.transaction():
+                row = store.record_failure(source.id, source.kind, source.url, source.role, error, now)
+                if row.get("consecutive_failures", 0) >= self.config.settings.broken_after and not row.get("broken"):
+                    store.update_source(source.id, broken=1)
+                    events = Differ(store, self.config).source_event(
+                        "source_broken", source, f"since|{row.get('last_success')}|{now}",
+                        {"error": error, "failures": row.get("consecutive_failures")})
+            if events:
+                self._notify(store, events)
+        except Exception:
+            log.exception("could not record the timeout of %s", source.id)
+        finally:
+            store.close()
+
     def _notify(self, store: Store, events: list[int]) -> None:
         """New events: queue the digests of immediate subscribers and send them now, not at the next tick."""
         self._count(after_refresh(self.config, store, events))
@@ -295,6 +321,7 @@ class Daemon:
         store = Store(self.db_path)
         try:
             now = datetime.now(UTC)
+            record_stale_events(self.config, store, now)  # one source_stale per episode; immediate ones go now
             run_due(self.config, store, now)
             self._count(deliver_due(self.config, store, now))
         except Exception:
@@ -342,7 +369,7 @@ class Daemon:
             "bridgewatch_scheduled_sources": ("Sources with a scheduled job.", float(len(self.planned))),
             "bridgewatch_refreshes_in_progress": ("Refreshes running now.", float(len(self._running_now()))),
         }
-        return self.metrics.render(store.db, gauges)
+        return self.metrics.render(store.db, gauges, all_health(self.config, store, sources=self.sources))
 
     def next_runs(self) -> dict[str, datetime | None]:
         if not self.scheduler.running:

@@ -46,15 +46,40 @@ def serve(site: Site, host: str, port: int) -> ThreadingHTTPServer:
         pass
 
     Handler.site = site
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = _Server((host, port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, name="http", daemon=True).start()
     return server
 
 
+CONNECTION_TIMEOUT = 10.0  # seconds a client may stay silent: an idle or slow client does not hold a thread
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up or times out is routine: one debug line, no traceback."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            log.debug("client %s went away: %s", client_address, type(exc).__name__)
+            return
+        log.exception("error serving %s", client_address)
+
+
 class _Handler(BaseHTTPRequestHandler):
     site: Site
     server_version = f"bridgewatch/{__version__}"
+    timeout = CONNECTION_TIMEOUT  # socket timeout for each connection (StreamRequestHandler applies it)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (ConnectionError, TimeoutError) as exc:  # reset, broken pipe, or silent past the timeout
+            log.debug("client %s went away: %s", self.client_address, type(exc).__name__)
+            self.close_connection = True
 
     def log_message(self, format: str, *args: object) -> None:
         log.debug("%s %s", self.address_string(), format % args)
@@ -85,6 +110,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, "text/html; charset=utf-8", self._with_store(self._page), head)
             else:
                 self._send(404, "text/plain; charset=utf-8", "not found\n", head)
+        except (ConnectionError, TimeoutError):
+            raise  # the client went away: handle() notes it quietly
         except Exception:
             log.exception("GET %s failed", path)
             self._send(500, "text/plain; charset=utf-8", "internal error (see the daemon's log)\n", head)
@@ -141,21 +168,24 @@ def _amount(value: float | None, unit: str | None) -> str:
 
 def status_page(site: Site, store: Store) -> str:
     """Sources with their state, last and next refresh; refreshes in flight; recent events."""
+    from service.health import all_health
+
     rows = {r["id"]: r for r in store.sources()}
     next_runs = site.next_runs()
     health = site.health()
+    states = all_health(site.config, store, sources=site.sources)
     source_rows = []
     for source in site.sources:
         row = rows.get(source.id, {})
-        state = ("broken" if row.get("broken") else "failing" if row.get("consecutive_failures")
-                 else "ok" if row.get("last_success") else "never run")
+        state = states[source.id].state
+        why = states[source.id].reason if state in ("stale", "suspect") else (row.get("last_error") or "")
         nxt = next_runs.get(source.id)
         source_rows.append(
             f"<tr class='{_e(state.replace(' ', '-'))}'><td title='{_e(source.url)}'>{_e(source.id)}</td>"
             f"<td>{_e(source.kind)}</td><td>{_e(source.schedule)}</td><td>{_e(state)}</td>"
             f"<td>{_when(row.get('last_attempt'))}</td><td>{_when(row.get('last_success'))}</td>"
             f"<td>{_when(nxt.isoformat() if nxt else None)}</td>"
-            f"<td class='error'>{_e((row.get('last_error') or '')[:300])}</td></tr>"
+            f"<td class='error'>{_e(why[:300])}</td></tr>"
         )
     leases = [f"<li>{_e(h.name)}: {_e(h.describe())}</li>" for h in active(store.db)]
     event_rows = [
@@ -174,7 +204,8 @@ table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 td, th {{ border-bottom: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top;
   white-space: nowrap; }}
 td.error {{ white-space: normal; max-width: 40em; overflow-wrap: anywhere; color: #8a1c1c; }}
-tr.broken td, tr.failing td {{ background: #fdecea; }}
+tr.broken td, tr.failing td, tr.stale td {{ background: #fdecea; }}
+tr.suspect td {{ background: #fff8c5; }}
 tr.never-run td {{ color: #777; }}
 .unhealthy {{ color: #b00020; }}
 </style></head><body>
@@ -183,7 +214,7 @@ tr.never-run td {{ color: #777; }}
 <a href="/metrics">metrics</a> · <a href="/feed.atom">feed</a> · <a href="/healthz">healthz</a></p>
 <h2>Sources</h2>
 <table><tr><th>source</th><th>kind</th><th>schedule</th><th>state</th><th>last attempt</th>
-<th>last success</th><th>next run</th><th>last error</th></tr>
+<th>last success</th><th>next run</th><th>why (last error)</th></tr>
 {chr(10).join(source_rows)}
 </table>
 <h2>Leases (refreshes in flight, the daemon's heartbeat)</h2>

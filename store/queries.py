@@ -7,6 +7,7 @@ and what was derived from them (events, digests) with their provenance.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,6 +19,28 @@ from typing import Any
 import sqlite_utils
 
 from store.schema import connect, write_transaction
+
+# Characters XML 1.0 forbids (C0 controls but tab and newlines, lone surrogates, U+FFFE, U+FFFF): scraped
+# text carrying them would make /feed.atom unreadable, so they are dropped where text enters the store.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value: Any) -> Any:
+    """`value` with the characters XML forbids removed (non-strings unchanged)."""
+    return _XML_FORBIDDEN.sub("", value) if isinstance(value, str) else value
+
+
+def _safe_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    return {k: xml_safe(v) for k, v in fields.items()}
+
+
+def _safe_tree(value: Any) -> Any:
+    """xml_safe through dicts and lists (before JSON, which would escape the controls and keep them)."""
+    if isinstance(value, dict):
+        return {xml_safe(k): _safe_tree(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_safe_tree(v) for v in value]
+    return xml_safe(value)
 
 
 def utcnow() -> str:
@@ -77,12 +100,34 @@ class Store:
         return self._one("SELECT * FROM sources WHERE id = ?", [source_id])
 
     def update_source(self, source_id: str, **fields: Any) -> None:
+        fields = _safe_fields(fields)
         if fields:
             assignments = ", ".join(f"{k} = :{k}" for k in fields)
             self.db.execute(f"UPDATE sources SET {assignments} WHERE id = :id", {**fields, "id": source_id})
 
     def sources(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM sources ORDER BY id"))
+
+    def suspect_reasons(self, source_id: str, urls: Iterable[str]) -> list[tuple[str, int]]:
+        """(reason, how many) of the suspect values the latest read of each of `urls` stored, commonest first."""
+        urls = list(urls)
+        marks = ", ".join("?" * len(urls))
+        rows = self.db.execute(
+            "SELECT coalesce(reason, 'suspect'), count(*) AS n FROM observations WHERE source_id = ? "
+            "AND status = 'suspect' AND fetch_id IN (SELECT max(id) FROM fetches WHERE source_id = ? "
+            f"AND url IN ({marks}) AND unchanged = 0 AND error IS NULL GROUP BY url) "
+            "GROUP BY reason ORDER BY n DESC, reason",
+            [source_id, source_id, *urls],
+        ).fetchall()
+        return [(r[0], int(r[1])) for r in rows]
+
+    def record_failure(self, source_id: str, kind: str, url: str, role: str, error: str, now: str) -> dict[str, Any]:
+        """One more failure in a row for a source (a refresh the daemon abandoned); returns its row after."""
+        self.ensure_source(source_id, kind, url, role)
+        self.db.execute(
+            "UPDATE sources SET last_attempt = ?, consecutive_failures = consecutive_failures + 1, last_error = ? "
+            "WHERE id = ?", [now, error, source_id])
+        return self.source_state(source_id) or {}
 
     # --- fetches and documents ------------------------------------------------------------------
 
@@ -96,6 +141,7 @@ class Store:
         """Append a fetch to the history and keep `url_state` (what the next fetch starts from) current.
 
         `refresh_state=False`: the URL's state is as stored (an unchanged body with the same validators)."""
+        fields = _safe_fields(fields)
         cursor = self.db.execute(
             f"INSERT INTO fetches ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
             list(fields.values()),
@@ -165,6 +211,16 @@ class Store:
         ).fetchone()
         return row[0], row[1], row[2]
 
+    def previous_period_value(self, indicator: str, unit: str, variant: str, period: str) -> tuple[str, float] | None:
+        """(period, value) of the latest period before `period` with a sane current value (official first)."""
+        row = self.db.execute(
+            "SELECT o.period, o.value FROM observations o LEFT JOIN sources s ON s.id = o.source_id "
+            "WHERE o.indicator = ? AND o.unit = ? AND o.variant = ? AND o.current = 1 AND o.status = 'ok' "
+            "AND o.period < ? ORDER BY o.period DESC, coalesce(s.role = 'official', 0) DESC, o.first_seen, o.id "
+            "LIMIT 1", [indicator, unit, variant, period],
+        ).fetchone()
+        return (row[0], float(row[1])) if row else None
+
     def median_value(self, indicator: str, unit: str, variant: str) -> float | None:
         """The median of the indicator's sane current values: a reference when no baseline exists."""
         count = self.db.execute(
@@ -190,7 +246,8 @@ class Store:
 
     def insert_observation(self, **fields: Any) -> int:
         if isinstance(fields.get("meta"), dict):
-            fields["meta"] = json.dumps(fields["meta"], ensure_ascii=False) if fields["meta"] else None
+            fields["meta"] = json.dumps(_safe_tree(fields["meta"]), ensure_ascii=False) if fields["meta"] else None
+        fields = _safe_fields(fields)
         cursor = self.db.execute(
             f"INSERT INTO observations ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",
             list(fields.values()),
@@ -226,7 +283,8 @@ class Store:
     def add_event(self, **fields: Any) -> int | None:
         """Insert an event unless one with the same dedupe_key exists; returns its id or None."""
         if isinstance(fields.get("detail"), dict):
-            fields["detail"] = json.dumps(fields["detail"], ensure_ascii=False, sort_keys=True)
+            fields["detail"] = json.dumps(_safe_tree(fields["detail"]), ensure_ascii=False, sort_keys=True)
+        fields = _safe_fields(fields)
         fields.setdefault("created_at", utcnow())
         cursor = self.db.execute(
             f"INSERT OR IGNORE INTO events ({', '.join(fields)}) VALUES ({', '.join('?' * len(fields))})",

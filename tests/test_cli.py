@@ -10,6 +10,7 @@ from email import message_from_bytes
 from pathlib import Path
 
 from service.cli import main
+from service.config import load
 from tests.conftest import RECORDED, write_config
 
 ROOT = Path(__file__).parent.parent
@@ -29,7 +30,7 @@ def test_version_and_module_entry_point():
 def test_indicators_and_sources_as_json_lines(capsys):
     code, out, _ = run(capsys, "indicators", "--json")
     records = [json.loads(line) for line in out.splitlines()]
-    assert code == 0 and len(records) == 28
+    assert code == 0 and len(records) == len(load(env={}).indicators) >= 28
     monthly = next(r for r in records if r["id"] == "pk_it_exports_monthly")
     assert monthly["baselines"][0] == {"period": "2024-12", "value": 348e6, "unit": "USD", "seed": "001",
                                        "ref": "[4][11] Arab News", "source": "arabnews_2586784",
