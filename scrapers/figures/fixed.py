@@ -18,6 +18,7 @@ from scrapers.figures.document import (
     year_period,
 )
 from scrapers.figures.quantities import COUNT, ORDINAL, Amount, parse_number, parse_ordinal
+from scrapers.figures.table import MAGNITUDE
 from scrapers.figures.topics import ANAPHOR_RE, FOREIGN_BEFORE_RE
 
 PK_PROFESSIONALS_RES = (
@@ -176,7 +177,8 @@ def read_counts(s: Sentence) -> None:
             if indicator == "ca_tech_firms" and not re.search(r"\btech|ICT", s.text, re.I):
                 continue
             value = _count(m)
-            if indicator == "pk_it_professionals" and value < 1000:
+            lo, hi = MAGNITUDE.get(indicator, (0, float("inf")))
+            if not lo <= value <= hi:
                 continue
             if indicator == "ca_pakistani_origin_population":
                 year, cost = "stated", 0.0  # a standing figure, as the page states it, with no year of its own

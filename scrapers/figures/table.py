@@ -28,5 +28,10 @@ MAGNITUDE = {
     "pk_it_exports_fy": (0.4e9, 25e9),
     "pk_it_exports_fytd": (20e6, 25e9),
     "pk_it_exports_target": (0.5e9, 100e9),
+    # counts: a national figure, not a city's, a firm's or a year's inflow
+    "ca_tech_workers": (100e3, 10e6),
+    "pk_it_professionals": (10e3, 10e6),
+    "ca_tech_firms": (1e3, 1e6),
+    "pk_erozgaar_centers": (1, 5e3),
 }
 
