@@ -167,7 +167,7 @@ class Sentence:
         comparison, not to the main figure. Returns the period and whether it was inherited.
         """
         clause = self.clause(start)
-        usable = [p for p in self.periods if p.kind != "date" and not self.is_reference(p)
+        usable = [p for p in self.periods if (p.kind in kinds or p.kind == "span") and not self.is_reference(p)
                   and not (skip_compared and self.compared_period(p))]
         adjacent = next((p for p in usable if 0 <= p.start - end <= 40
                          and ADJACENT_PERIOD_RE.fullmatch(self.text[end : p.start])), None)
@@ -208,7 +208,12 @@ class Sentence:
         return trap(self.text[max(0, start - 110) : start], self.text[end : end + 60])
 
     def is_reference(self, period: Period) -> bool:
-        """'over the previous fiscal year', 'compared with March 2024': the base of a comparison."""
+        """'over the previous fiscal year', 'compared with March 2024': the base of a comparison.
+
+        'compared to April of the previous year' is not: "April", resolved against the publication
+        date, already names the figure's own month; the words after it say which April is the base."""
+        if period.relative and period.kind == "month" and OF_YEAR_BEFORE_RE.match(self.text[period.end :]):
+            return False
         return bool(REFERENCE_BEFORE_RE.search(self.text[max(0, period.start - 30) : period.start]))
 
     def _figure_between(self, period: Period, start: int, end: int, only_comparisons: bool = False) -> bool:
@@ -263,6 +268,7 @@ SAME_SPAN_AFTER_RE = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+the\s+(?:same|corresponding|comparable)\s+(?:period|months?|time)\b"
     r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)
 TARGET_REACH = 80  # characters between a target cue ("aims to", "target of") and its figure
+OF_YEAR_BEFORE_RE = re.compile(r"\s+(?:of\s+)?(?:the\s+)?(?:previous|last|prior|preceding)\s+year|\s+of\s+the\s+year\s+before", re.I)
 STRETCH_BREAK_RE = re.compile(
     r"(?:,\s+(?:as|while|whereas|but|which|after|since|and)|\s+(?:as|while|whereas|but))\s+(?:it|the|they|this|exports?)\b",
     re.I,

@@ -7,7 +7,7 @@ import re
 from scrapers.base import Observation
 from scrapers.figures.cues import DECLINE_RE, GROWTH_RE, PREV_MONTH_RE, YOY_RE
 from scrapers.figures.document import Sentence, confidence, emit, evidence, is_past, modality_of
-from scrapers.figures.periods import MONTH, Period, month_number
+from scrapers.figures.periods import MONTH, Period, month_number, shift_month_back, shift_year_back
 from scrapers.figures.quantities import Amount, Percent
 from scrapers.figures.table import IT_GROWTH_BY_PERIOD, PENALTY
 
@@ -91,6 +91,11 @@ def _is_year_on_year(s: Sentence, pct: Percent, period: Period) -> bool:
         return False
     segment = _segment_text(s, pct.start)
     if PREV_MONTH_RE.search(segment):
+        return False
+    earlier = {p.label for p in s.periods}
+    if (back := shift_year_back(period)) is not None and back.label in earlier:
+        return True  # "$221 million at a growth rate of 31.55pc as compared to $168 million in November 2020"
+    if period.kind == "month" and (back := shift_month_back(period)) is not None and back.label in earlier:
         return False
     return period.kind in ("fy", "fytd") or bool(YOY_RE.search(segment))
 

@@ -105,6 +105,12 @@ MONTH_RANGE_RE = re.compile(
     rf"\b(?:between\s+)?(?P<m1>{MONTH})\.?(?:\s*,?\s*(?P<y1>20\d\d))?\s*"
     rf"(?:-|–|—|to|through|till|until|and)\s*(?P<m2>{MONTH})\b\.?(?:\s*,?\s*(?P<y2>20\d\d)\b(?!\s*[-–/]\s*\d))?"
 )
+# "the current fiscal year of 2020/21", "(July-March) of fiscal year": words between a span and its year
+SPAN_TO_FY_RE = re.compile(
+    r"\s*(?:\([^)]{0,20}\)\s*)?(?:of\s+)?(?:the\s+)?(?:current\s+|ongoing\s+|last\s+)?(?:(?:fiscal|financial)\s+year\s+)?"
+    r"(?:of\s+)?(?:\(FY\)\s*)?",
+    re.I,
+)
 SPAN_OF_FY_RE = re.compile(
     r"\b(?:(?P<first>first|1st)\s+|(?P<lead>in|during|over|for|same)\s+(?:the\s+)?(?:just\s+)?)"
     r"(?P<unit>half|quarter|month|(?P<n>\d{1,2}|two|three|four|five|six|seven|eight"
@@ -292,9 +298,9 @@ class _PeriodFinder:
             end_year: int | None = None
             length = 0
             relative = False
-            fy = _find_fy_text(rest[:40])
+            fy = _find_fy_text(rest[:50])
             rel = FY_RELATIVE_RE.match(rest)
-            if fy and fy[1] <= 12:
+            if fy and (fy[1] <= 12 or (fy[1] <= 30 and SPAN_TO_FY_RE.fullmatch(rest[: fy[1]]))):
                 end_year, length = fy[0], fy[2]
             elif rel:
                 end_year, length, relative = _relative_fy(rel.group("which"), self.published), rel.end(), True

@@ -14,8 +14,9 @@ _IT_TERM = (
     r"|(?i:software\s+and\s+IT))"
 )
 _EXPORTS = (
-    r"(?i:exports?(?:\s+(?:earnings|proceeds|receipts|revenues?|inflows))?"
-    r"|export\s+(?:earnings|proceeds|receipts|revenues?|inflows))"
+    r"(?i:exports?(?:\s+(?:earnings|proceeds|receipts|revenues?|inflows|remittances))?"
+    r"|export\s+(?:earnings|proceeds|receipts|revenues?|inflows|remittances)"
+    r"|(?:services?\s+)?remittances)"  # "ICT services remittances": SBP's IT export remittances
 )
 _OTHER_COUNTRY = (
     r"(?:India|Indian|Bangladesh|Bangladeshi|Philippines|Filipino|Sri\s+Lanka|Sri\s+Lankan|"
