@@ -61,23 +61,32 @@ def _codec(name: str | bytes | None) -> str | None:
 
 def html_encoding(body: bytes, content_type: str = "") -> str:
     """How to decode a page: a byte-order mark, else the HTTP header's charset, else the document's
-    own <meta charset>, else detection (UTF-8 if it decodes as such, else Windows-1252)."""
+    own <meta charset>, else detection (UTF-8 if it decodes as such, else Windows-1252).
+
+    One correction: a page declared Latin-1/Windows-1252 whose non-ASCII bytes are all valid UTF-8
+    sequences is UTF-8 (a server default left in place); text really in Windows-1252 almost never
+    decodes as UTF-8, so this only undoes a wrong label."""
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
     header = _HEADER_CHARSET.search(content_type or "")
-    codec = _codec(header[1]) if header else None
-    if codec:
-        return codec
-    meta = _META_CHARSET.search(body[:8192])
-    codec = _codec(meta[1]) if meta else None
-    if codec and codec not in ("utf-16", "utf-16-le", "utf-16-be"):  # a <meta> read as ASCII is no UTF-16 page
-        return codec
+    declared = _codec(header[1]) if header else None
+    if not declared:
+        meta = _META_CHARSET.search(body[:8192])
+        declared = _codec(meta[1]) if meta else None
+        if declared in ("utf-16", "utf-16-le", "utf-16-be"):  # a <meta> read as ASCII is no UTF-16 page
+            declared = None
+    if declared and not (declared == "cp1252" and _is_utf8(body)):
+        return declared
+    return "utf-8" if _is_utf8(body) else "cp1252"
+
+
+def _is_utf8(body: bytes) -> bool:
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
-        return "cp1252"
-    return "utf-8"
+        return False
+    return True
 
 
 def decode_html(body: bytes, content_type: str = "") -> str:

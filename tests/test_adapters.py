@@ -523,6 +523,7 @@ def test_a_charset_given_only_in_the_http_header_is_used():
     (NBSP_ARTICLE.encode("cp1252"), "text/html"),  # no charset, not UTF-8: Windows-1252
     (NBSP_ARTICLE.replace("<head>", '<head><meta charset="windows-1252">').encode("cp1252"), ""),
     (NBSP_ARTICLE.encode("cp1252"), "text/html; charset=iso-8859-1"),
+    (NBSP_ARTICLE.encode("utf-8"), "text/html; charset=iso-8859-1"),  # a wrong label: the bytes are UTF-8
     (b"\xef\xbb\xbf" + NBSP_ARTICLE.encode("utf-8"), "text/html; charset=iso-8859-1"),  # a BOM wins
     (NBSP_ARTICLE.encode("utf-16"), ""),
     (b'<?xml version="1.0" encoding="utf-8"?>' + NBSP_ARTICLE.encode(), "application/xhtml+xml"),
