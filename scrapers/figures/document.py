@@ -265,10 +265,11 @@ def role_of(s: Sentence, amount: Amount) -> str:
 
 
 SAME_SPAN_AFTER_RE = re.compile(
-    r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+the\s+(?:same|corresponding|comparable)\s+(?:period|months?|time)\b"
+    r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+(?:the\s+)?(?:same|corresponding|comparable)\s+(?:period|months?|time)\b"
     r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)
 TARGET_REACH = 80  # characters between a target cue ("aims to", "target of") and its figure
 OF_YEAR_BEFORE_RE = re.compile(r"\s+(?:of\s+)?(?:the\s+)?(?:previous|last|prior|preceding)\s+year|\s+of\s+the\s+year\s+before", re.I)
+FORECAST_AFTER_RE = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:projection|projected|forecast|estimate[sd]?|expected|outlook)\b", re.I)
 STRETCH_BREAK_RE = re.compile(
     r"(?:,\s+(?:as|while|whereas|but|which|after|since|and)|\s+(?:as|while|whereas|but))\s+(?:it|the|they|this|exports?)\b",
     re.I,
@@ -289,6 +290,8 @@ def modality_of(s: Sentence, amount: Amount) -> str:
     after = s.text[amount.end : amount.end + 40]
     if TARGET_AFTER_RE.match(after):
         return "target"
+    if FORECAST_AFTER_RE.match(after):
+        return "forecast"
     targets = [m.end() for m in TARGET_RE.finditer(before) if len(before) - m.end() <= TARGET_REACH]
     forecasts = [m.end() for m in FORECAST_RE.finditer(before)]
     if not targets and not forecasts:

@@ -9,6 +9,7 @@ import re
 from scrapers.base import Observation
 from scrapers.figures.cues import PREV_MONTH_RE, PREV_YEAR_RE, SAME_SPAN_RE
 from scrapers.figures.document import (
+    ADJACENT_PERIOD_RE,
     Sentence,
     confidence,
     distance,
@@ -74,7 +75,9 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
         return
     if modality == "forecast":
         return
-    period, inherited = s.period(amount.start, amount.end, ("month", "fy", "fytd"))
+    if _coordinated_without_own_period(s, amount):
+        return
+    period, inherited = s.period(amount.start, amount.end, KINDS)
     penalties = [cost, 0.15 if topic.inherited else 0.0, 0.15 if inherited else 0.0]
     if role == "comparison":
         period = _comparison_period(s, amount)
@@ -92,6 +95,21 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     emit(s.doc, Observation(indicator, period.label, amount.value, "USD",
                              evidence(s.text, amount.start, amount.end), confidence(*penalties),
                              meta=_meta(amount, cost)))
+
+
+COORDINATED_AFTER_RE = re.compile(r"^\s*(?:,|and|&)\s*(?:US\s*)?\$")
+COORDINATED_BEFORE_RE = re.compile(r"\$\s*[\d.,]+\s*(?:million|billion|bn|mn|m|b)?\s*(?:,|and|&)\s*(?:US\s*)?\$?\s*$", re.I)
+
+
+def _coordinated_without_own_period(s: Sentence, amount: Amount) -> bool:
+    """'stood at $1.19 billion and $1.06 billion' for 'FY2018 and 2019': which is which is not said
+    (unless 'respectively'), so neither is read; '$655m in 2016-17, $834m in 2017-18' is fine."""
+    listed = COORDINATED_AFTER_RE.match(s.text[amount.end : amount.end + 12]) or COORDINATED_BEFORE_RE.search(
+        s.text[max(0, amount.start - 30) : amount.start])
+    if not listed or "respectively" in s.text:
+        return False
+    return not any(0 <= p.start - amount.end <= 40 and ADJACENT_PERIOD_RE.fullmatch(s.text[amount.end : p.start])
+                   for p in s.periods)
 
 
 def _meta(amount: Amount, currency_cost: float) -> dict[str, object]:

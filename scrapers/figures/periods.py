@@ -132,6 +132,11 @@ DATE_RE = re.compile(
 MONTH_ALONE_RE = re.compile(rf"\b(?P<m>{MONTH})\b\.?")
 LAST_MONTH_RE = re.compile(r"\blast\s+month\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"(?<![\d\-–/'’$])\b(?P<y>20[0-4]\d|19[89]\d)\b(?!\s*[-–/]\s*\d)(?!,\d)")
+MULTI_YEAR_RE = re.compile(
+    r"\b(?:last|past|previous|over\s+the\s+(?:last|past))\s+(?:\w+\s+)?(?:years|decades)\b"
+    r"|\b(?:19|20)\d\d\s*(?:-|–|to)\s*(?:19|20)\d\d\b(?!\s*[-–/]\s*\d)",
+    re.I,
+)
 RELATIVE_YEAR_RE = re.compile(r"\b(?P<which>last|this|past|previous)\s+year\b(?!'s)", re.IGNORECASE)
 GII_RE = re.compile(
     r"\b(?:GII|Global\s+Innovation\s+Index)\s*(?:\(GII\)\s*)?(?P<y>20\d\d)\b"
@@ -217,7 +222,7 @@ class _PeriodFinder:
     def run(self) -> list[Period]:
         for step in (self._dates, self._gii, self._fytd_codes, self._spans_of_fy,
                      self._month_ranges, self._fiscal_years, self._relative_fys,
-                     self._month_years, self._last_month, self._months, self._years,
+                     self._month_years, self._last_month, self._months, self._multi_year_spans, self._years,
                      self._relative_years):
             step()
         return _merge_span_and_year(sorted(self.found, key=lambda p: p.start), self.text)
@@ -364,6 +369,11 @@ class _PeriodFinder:
             year, month = resolved
             self.add(Period("month", f"{year}-{month:02d}", m.start(), m.end(), relative=True,
                             last_month=(year, month)))
+
+    def _multi_year_spans(self) -> None:
+        # "grew by 150% during the last five years": a span no indicator is for, and it blocks others
+        for m in MULTI_YEAR_RE.finditer(self.text):
+            self.add(Period("span", "", m.start(), m.end()))
 
     def _years(self) -> None:
         for m in YEAR_RE.finditer(self.text):
