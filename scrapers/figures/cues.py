@@ -21,7 +21,7 @@ FORECAST_RE = re.compile(
 )
 CHANGE_BEFORE_RE = re.compile(
     r"\b(?:increase|rise|jump|growth|decline|drop|fall|gain|surge|up|down|more|higher|lower|by|"
-    r"increased|rose|grew|surged|jumped|climbed|declined|fell|dropped|dipped)\s+"
+    r"increased|rose|grew|surged|jumped|climbed|declined|fell|dropped|dipped|increment|addition)\s+"
     r"(?:of\s+)?(?:about\s+|nearly\s+|around\s+|over\s+)?$",
     re.IGNORECASE,
 )
@@ -30,11 +30,12 @@ CHANGE_AFTER_RE = re.compile(
 )
 # "the same period last year", "the corresponding months of FY23": the base of a comparison
 SAME_SPAN_RE = re.compile(
-    r"\b(?:same|corresponding|comparable|like)\s+(?:period|months?|time|span|quarter|half)\b", re.I
+    r"\b(?:same|corresponding|comparable|similar|like)\s+(?:period|months?|time|span|quarter|half)\b", re.I
 )
 COMPARISON_BEFORE_RE = re.compile(
     r"\b(?:compared\s+(?:to|with)|against|versus)\b[^$%,;]{0,50}\b(?:stood|were|was|amounted|totall?ed)\s+"
     r"(?:at\s+)?(?:about\s+)?$"
+    r"|\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|as\s+against|versus)\b[^$%;.\d]{0,45}$"
     r"|\b(?:from|compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|against|versus|vs\.?|v/s|over|than)\s+(?:the\s+)?"
     r"(?:(?:previous|last|preceding|prior)\s+(?:fiscal\s+)?(?:year|month|period)(?:'s|’s)\s+"
     r"|(?:a|the)\s+(?:year|month)\s+(?:earlier|ago)\s+)?"
@@ -65,7 +66,7 @@ YOY_RE = re.compile(
 GROWTH_RE = re.compile(
     r"\b(?:up|rose|rise|rising|grew|growth|grown|grow|increase[sd]?|increasing|jump(?:ed|s)?|"
     r"surge[sd]?|surging|climb(?:ed|s)?|higher|expan(?:ded|sion)|gain(?:ed|s)?|soar(?:ed|s)?|"
-    r"boost(?:ed)?|rebound(?:ed)?|spike[sd]?)\b",
+    r"boost(?:ed)?|rebound(?:ed)?|spike[sd]?|increment)\b",
     re.IGNORECASE,
 )
 DECLINE_RE = re.compile(

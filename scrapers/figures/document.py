@@ -189,7 +189,10 @@ class Sentence:
         if after:
             return after[0], False
         inherited = self.context.period
-        if inherited and inherited.kind in kinds:
+        # a sentence that names periods of its own, none of them this figure's ("according to data
+        # released in December 2021, ..."), does not borrow the previous sentence's
+        if inherited and inherited.kind in kinds and not any(
+                p.kind in kinds and not self.is_reference(p) for p in self.periods):
             return inherited, True
         return None, False
 
@@ -265,7 +268,7 @@ def role_of(s: Sentence, amount: Amount) -> str:
 
 
 SAME_SPAN_AFTER_RE = re.compile(
-    r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+(?:the\s+)?(?:same|corresponding|comparable)\s+(?:period|months?|time)\b"
+    r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+(?:the\s+)?(?:same|corresponding|comparable|similar)\s+(?:period|months?|time)\b"
     r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)
 TARGET_REACH = 80  # characters between a target cue ("aims to", "target of") and its figure
 OF_YEAR_BEFORE_RE = re.compile(r"\s+(?:of\s+)?(?:the\s+)?(?:previous|last|prior|preceding)\s+year|\s+of\s+the\s+year\s+before", re.I)
@@ -306,13 +309,19 @@ def is_past(period: Period, published: date | None) -> bool:
     return period.last_month < (published.year, published.month)
 
 
-def year_period(s: Sentence, amount_start: int, fallback_to_published: bool) -> tuple[str | None, float]:
+def year_period(s: Sentence, amount_start: int, fallback_to_published: bool,
+                amount_end: int | None = None) -> tuple[str | None, float]:
     """Calendar year of a figure: stated in the sentence, else publication year where allowed.
 
     Trade figures (no fallback) may take the previous sentence's year instead ("In 2020, ...
     Of this, exports totalled ..."); a report's counts are as of its publication.
     """
     years = [p for p in s.periods if p.kind == "year" and not p.deadline]
+    if amount_end is not None:  # "from C$732 million in 2013 to C$1.8 billion in 2016": the year right after
+        adjacent = [p for p in years if 0 <= p.start - amount_end <= 15
+                    and re.fullmatch(r"\s*(?:in|during|for)?\s*(?:the\s+year\s+)?", s.text[amount_end : p.start])]
+        if adjacent:
+            return adjacent[0].label, 0.0
     if years:
         return min(years, key=lambda p: abs(p.start - amount_start)).label, 0.0
     if s.context.year is not None and not fallback_to_published:

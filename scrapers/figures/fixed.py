@@ -166,6 +166,8 @@ def read_counts(s: Sentence) -> None:
                 continue
             if country == "CA" and _a_city(s, m.start()):
                 continue
+            if s.trap(m.start(), m.end()):
+                continue
             if re.search(r"\bmore\s+$|\badditional\s+$|\bnew\s+$", s.text[max(0, m.start() - 12) : m.start()]):
                 continue
             if re.search(r"\d\s+(?:more|additional)\b", m.group(0)):

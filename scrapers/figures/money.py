@@ -248,7 +248,7 @@ def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     currency, cost = _canadian_currency(s, amount, s.doc.canadian_voice)
     if currency is None:
         return
-    year, year_cost = year_period(s, amount.start, fallback_to_published=False)
+    year, year_cost = year_period(s, amount.start, fallback_to_published=False, amount_end=amount.end)
     if year is None:
         return
     indicator = {"ca_exports_to_pk": "ca_exports_to_pk", "ca_imports_from_pk": "ca_imports_from_pk",

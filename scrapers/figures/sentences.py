@@ -20,7 +20,7 @@ MAJOR_BREAK_RE = re.compile(r";|\bwhile\b|\bwhereas\b|\bbut\b|,\s+and\b|,\s+with
 MINOR_BREAK_RE = re.compile(r",(?=\s)|\(|\)|\s[–—]\s|:\s")
 RELATIVE_CLAUSE_RE = re.compile(r"^\s*(?:which|who|that|according|as\s+per|said|data\s+showed)\b", re.I)
 COMPARISON_CLAUSE_RE = re.compile(
-    r"^\s*(?:(?:as\s+)?compared|as\s+against|against|versus|vs\.?|up\s+from|down\s+from|from|"
+    r"^\s*(?:(?:as\s+)?compared|as\s+against|against|versus|vs\.?|up\s+from|down\s+from|from(?=\s+(?:US\s*)?\$|\s+\d)|"
     r"in\s+comparison|when\s+(?:they|it|exports)\s+(?:were|was|stood))\b", re.I
 )
 
