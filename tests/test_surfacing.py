@@ -237,6 +237,8 @@ def test_an_ntfy_post_carries_no_markdown_escapes():
 def test_status_server_closes_idle_connections_and_stays_quiet_on_disconnects(tmp_path, monkeypatch, caplog,
                                                                              capsys):
     monkeypatch.setattr(web._Handler, "timeout", 0.5)
+    root = logging.getLogger()  # earlier tests' `main()` left a handler on a stream pytest has closed since
+    monkeypatch.setattr(root, "handlers", [h for h in root.handlers if type(h) is not logging.StreamHandler])
     config = load(env={})
     site = web.Site(config, [], str(tmp_path / "bw.db"), lambda: [], lambda s: "", lambda: {})
     Store(tmp_path / "bw.db").close()
