@@ -64,7 +64,7 @@ YOY_RE = re.compile(
     re.IGNORECASE,
 )
 GROWTH_RE = re.compile(
-    r"\b(?:up|rose|rise|rising|grew|growth|grown|grow|increase[sd]?|increasing|jump(?:ed|s)?|"
+    r"\b(?:up|rose|rise|rising|grew|growth|grown|grow|growing|increase[sd]?|increasing|jump(?:ed|s)?|"
     r"surge[sd]?|surging|climb(?:ed|s)?|higher|expan(?:ded|sion)|gain(?:ed|s)?|soar(?:ed|s)?|"
     r"boost(?:ed)?|rebound(?:ed)?|spike[sd]?|increment)\b",
     re.IGNORECASE,

@@ -192,7 +192,7 @@ class Sentence:
         # a sentence that names periods of its own, none of them this figure's ("according to data
         # released in December 2021, ..."), does not borrow the previous sentence's
         if inherited and inherited.kind in kinds and not any(
-                p.kind in kinds and not self.is_reference(p) for p in self.periods):
+                p.kind in kinds and not self.is_reference(p) and not self.compared_period(p) for p in self.periods):
             return inherited, True
         return None, False
 

@@ -61,7 +61,8 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"telecom(?:munications?)?\s+(?:services?\s+)?exports?|exports?\s+of\s+telecom\w*\s+services|"
         r"freelanc\w*\s+(?:exports?|earnings|income|remittances)|software\s+exports?)")),
     ("it", re.compile(
-        rf"{_IT_TERM}(?:\s+(?:and\s+)?(?i:services?|sector(?:'s)?|industry(?:'s)?|companies'?|firms'?))?"
+        rf"{_IT_TERM}(?:\s*\((?:IT|ICT|ITeS)\))?(?:[\s-]+(?i:related|enabled|based))?"
+        rf"(?:\s+(?:and\s+)?(?i:services?|sector(?:'s)?|industry(?:'s)?|companies'?|firms'?))?"
         rf"\s*{_EXPORTS}"
         rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?){_IT_TERM}(?:\s+(?i:and\s+\S+\s+)?(?i:services?))?"
         rf"|{_IT_TERM}\s+(?i:sector|industry)\s+(?i:(?:earned|exported|fetched|brought\s+in))")),
