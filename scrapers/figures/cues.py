@@ -57,7 +57,7 @@ PREV_MONTH_RE = re.compile(
 )
 YOY_RE = re.compile(
     r"\b(?:YoY|y/y|year[- ]on[- ]year|year[- ]over[- ]year|annual\s+(?:growth|increase)|"
-    r"(?:a|one)\s+year\s+(?:earlier|ago|before)|same\s+(?:month|period)\s+(?:of\s+)?(?:the\s+)?"
+    r"(?:a|one|the)\s+year\s+(?:earlier|ago|before)|same\s+(?:month|period)\s+(?:of\s+)?(?:the\s+)?"
     r"(?:last|previous|preceding|prior)\s+year|corresponding\s+(?:month|period)|"
     rf"(?:from|over|against|than|compared\s+(?:to|with))\s+(?:the\s+)?(?:last|previous)\s+year|"
     rf"(?:from|over|against|than|compared\s+(?:to|with))\s+(?:in\s+)?{MONTH}\.?\s+20\d\d)",

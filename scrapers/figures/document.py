@@ -131,6 +131,9 @@ class Sentence:
     # The period each IT-exports value of this sentence was read for, by the value's position:
     # a growth rate describes one of them ("$1.487 billion at a growth rate of 32.65%").
     value_periods: dict[int, Period] = field(default_factory=dict)
+    # The periods of values quoted for comparison ("as compared with $1,087.929 million earned during
+    # the corresponding months of the last fiscal year 2022-23"): a growth rate is for the year after.
+    compared_periods: list[Period] = field(default_factory=list)
 
     @property
     def published(self) -> date | None:

@@ -7,7 +7,14 @@ import re
 from scrapers.base import Observation
 from scrapers.figures.cues import DECLINE_RE, GROWTH_RE, PREV_MONTH_RE, YOY_RE
 from scrapers.figures.document import Sentence, confidence, emit, evidence, is_past, modality_of
-from scrapers.figures.periods import MONTH, Period, month_number, shift_month_back, shift_year_back
+from scrapers.figures.periods import (
+    MONTH,
+    Period,
+    month_number,
+    shift_month_back,
+    shift_year_back,
+    shift_year_forward,
+)
 from scrapers.figures.quantities import Amount, Percent
 from scrapers.figures.table import IT_GROWTH_BY_PERIOD, PENALTY
 
@@ -32,6 +39,8 @@ def read_growth(s: Sentence) -> None:
         period, inherited = _described_period(s, pct), False
         if period is None:
             period, inherited = s.period(pct.start, pct.end, KINDS, only_comparisons=True, skip_compared=True)
+        if period is None or any(period.label == c.label for c in s.compared_periods):
+            period, inherited = _year_after_comparison(s), True
         if period is None or period.kind not in KINDS or not is_past(period, s.published):
             continue
         if not _is_year_on_year(s, pct, period):
@@ -63,6 +72,15 @@ def _described_period(s: Sentence, pct: Percent) -> Period | None:
         return s.value_periods[after[0] if TO_VALUE_RE.match(tail) else after[-1]]
     before = [pos for pos in sorted(s.value_periods) if pos < pct.start and s.clause(pos).major == major]
     return s.value_periods[before[-1]] if before else None
+
+
+def _year_after_comparison(s: Sentence) -> Period | None:
+    """'This shows a growth of 5.89 per cent as compared with the $1,087.929 million earned during the
+    corresponding months of the last fiscal year': the growth is for the year after the one compared."""
+    later = {p.label: p for c in s.compared_periods if (p := shift_year_forward(c)) is not None}
+    if len(later) != 1:
+        return None
+    return next(iter(later.values()))
 
 
 LOCAL_BASE_RE = re.compile(

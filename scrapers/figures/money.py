@@ -82,6 +82,8 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     if role == "comparison":
         period = _comparison_period(s, amount)
         penalties.append(0.1)
+        if period is not None:
+            s.compared_periods.append(period)
     if period is None:
         return
     indicator = IT_EXPORTS_BY_PERIOD.get(period.kind)

@@ -94,7 +94,7 @@ FY_RE = re.compile(
 FY_RELATIVE_RE = re.compile(
     r"\b(?:(?:the\s+)?(?P<which>current|this|ongoing|present|last|previous|preceding|past|next|outgoing|"
     r"just[- ]ended|concluded)|the)\s+"
-    r"(?:fiscal|financial)\s+year\b(?!\s*(?:\(FY\)\s*)?\d)",
+    r"(?:fiscal|financial)\s+year\b(?!\s*(?:\(FY\)\s*)?\d)(?P<ended>\s+(?:that|which)\s+ended(?:\s+in\s+June|\s+on\s+June\s+30)?)?",
     re.IGNORECASE,
 )
 FYTD_CODE_RE = re.compile(
@@ -112,9 +112,9 @@ SPAN_TO_FY_RE = re.compile(
     re.I,
 )
 SPAN_OF_FY_RE = re.compile(
-    r"\b(?:(?P<first>first|1st)\s+|(?P<lead>in|during|over|for|same)\s+(?:the\s+)?(?:just\s+)?)"
+    r"\b(?:(?P<first>first|1st)\s+|(?P<lead>in|during|over|for|same|examining)\s+(?:the\s+)?(?:just\s+)?)"
     r"(?P<unit>half|quarter|month|(?P<n>\d{1,2}|two|three|four|five|six|seven|eight"
-    r"|nine|ten|eleven)\s+months)\s*(?:\([^)]{0,40}\)\s*)?(?:of\s+)?",
+    r"|nine|ten|eleven)(?:\s+months|-month\s+period))\s*(?:\([^)]{0,40}\)\s*)?(?:of\s+)?",
     re.IGNORECASE,
 )
 # What may sit between a month range and the fiscal year it belongs to: "July-Nov period of the
@@ -288,7 +288,7 @@ class _PeriodFinder:
     def _spans_of_fy(self) -> None:
         for m in SPAN_OF_FY_RE.finditer(self.text):
             unit = m.group("unit").lower()
-            if not m.group("first") and not unit.endswith("months"):
+            if not m.group("first") and not unit.endswith(("months", "period")):
                 continue  # "in the half", "during the month": no span of a fiscal year
             if unit == "month":
                 months = 1
@@ -330,9 +330,11 @@ class _PeriodFinder:
 
     def _relative_fys(self) -> None:
         for m in FY_RELATIVE_RE.finditer(self.text):
-            if m.group("which") is None:
+            if m.group("which") is None and not m.group("ended"):
                 continue
             end_year = _relative_fy(m.group("which"), self.published)
+            if m.group("ended") and self.published is not None:
+                end_year = self.published.year if self.published.month >= 7 else self.published.year - 1
             if end_year is None:
                 continue
             self.add(Period("fy", _fy_label(end_year), m.start(), m.end(), relative=True,
@@ -427,6 +429,18 @@ def shift_year_back(period: Period) -> Period | None:
         return replace(period, label=label, last_month=(year - 1, month))
     if period.kind == "year":
         return replace(period, label=str(int(period.label) - 1))
+    return None
+
+
+def shift_year_forward(period: Period) -> Period | None:
+    """The same span one year later: the period a comparison value 'a year earlier' was compared with."""
+    if period.kind == "month" and period.last_month:
+        year, month = period.last_month
+        return replace(period, label=f"{year + 1}-{month:02d}", last_month=(year + 1, month))
+    if period.kind in ("fy", "fytd") and period.last_month:
+        end_year = int(period.label[2:6]) + 1
+        year, month = period.last_month
+        return replace(period, label=_fy_label(end_year + 1) + period.label[9:], last_month=(year + 1, month))
     return None
 
 

@@ -52,7 +52,7 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?i:median\s+(?:annual\s+)?(?:wage|salary|pay|earnings|income)|median(?=\s+(?:of\s+)?(?:C?\$|CAD)))")),
     ("wage_other", re.compile(r"(?i:average\s+(?:annual\s+)?(?:wage|salary|pay)|salar(?:y|ies)|wages?)")),
     ("ca_tech_value", re.compile(
-        r"(?i:tech(?:nology)?\s+(?:sector|industry)(?:'s|’s)?\s+(?:\w+\s+){0,3}?"
+        r"(?i:tech(?:nology)?\s+(?:sector|industry)(?:'s|’s)?\s+(?:(?!exports?\b)\w+\s+){0,3}?"
         r"(?:worth|valued|value|contribut\w*|generat\w*|added|adds|output|economic\s+(?:impact|value))"
         r"|(?:worth|valued|value)\s+of\s+(?:Canada's\s+)?tech(?:nology)?\s+(?:sector|industry))")),
     ("it_partial", re.compile(
@@ -120,6 +120,8 @@ def find_topics(sentence: str) -> list[Topic]:
             if any(not (m.end() <= t.start or m.start() >= t.end) for t in taken):
                 continue
             family_here = family
+            if family == "it_partial" and DESCRIBES_WHOLE_RE.search(sentence[max(0, m.start() - 70) : m.start()]):
+                continue  # "IT exports comprising computer services and call centre services"
             if family == "it_weak":
                 if not _SPEAKS_OF_EXPORTS_RE.search(sentence):
                     continue
@@ -130,6 +132,7 @@ def find_topics(sentence: str) -> list[Topic]:
     return sorted(taken, key=lambda t: t.start)
 
 
+DESCRIBES_WHOLE_RE = re.compile(r"\b(?:compris\w*|includ\w*|such\s+as|consist\w*\s+of|namely)\b", re.I)
 _SPEAKS_OF_EXPORTS_RE = re.compile(r"(?i:export|remittance|\bearn|receipts)")
 # "Telangana's IT exports", "Punjab's IT exports": a possessive that is not Pakistan's is another
 # economy's figure (a country, a province, a state, a city).
