@@ -88,6 +88,7 @@ class Group:
     items: list[Item] = field(default_factory=list)
     chart_cid: str = ""  # the inline image of its history, if there is enough of it
     chart_alt: str = ""
+    chart_caption: str = ""
 
 
 @dataclass(slots=True)
@@ -379,11 +380,14 @@ def build(store: Store, config: Config, events: Iterable[dict[str, Any]], now: d
         history = histories.get((key, unit), {})
         recent = list(history.items())[-12:]
         base = next((i.raw["baseline_value"] for i in group.items if i.raw["baseline_value"] is not None), None)
-        png = chart.bar_chart([v for _, v in recent], base)
+        png = chart.bar_chart([v for _, v in recent], base, [p for p, _ in recent], unit)
         if png is not None:
             group.chart_cid = f"chart-{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}@bridgewatch"
             group.chart_alt = (f"{group.name}, {recent[0][0]} to {recent[-1][0]}: "
-                               + ", ".join(humanize.amount(v, unit) for _, v in recent))
+                               + ", ".join(f"{p} {humanize.amount(v, unit)}" for p, v in recent))
+            # the caption names only what is drawn
+            group.chart_caption = f"{recent[0][0]} to {recent[-1][0]}, latest in orange" + (
+                f"; dashed line: seed baseline {humanize.amount(base, unit)}" if base is not None else "")
             images[group.chart_cid] = png
     health_ = health(store, config, now, tz)
     subject = _subject(title, groups, suspects, sources_news, health_, quiet)

@@ -195,3 +195,76 @@ def test_html_digest_in_headless_chromium(store, config, tmp_path):
                    check=True, capture_output=True, timeout=120)
     data = shot.read_bytes()
     assert data.startswith(b"\x89PNG") and struct.unpack(">II", data[16:24]) == (420, 900)
+
+
+# --- issue 14.8: charts with axes, labels and values, real period gaps, honest captions; long URLs ---
+
+
+def _alpha(png: bytes) -> list[list[int]]:
+    """The alpha channel of one of our PNGs, row by row."""
+    pos, data = 8, b""
+    while pos < len(png):
+        length, tag = struct.unpack(">I4s", png[pos:pos + 8])
+        if tag == b"IDAT":
+            data += png[pos + 8:pos + 8 + length]
+        pos += 12 + length
+    width, height = struct.unpack(">II", png[16:24])
+    raw, stride = zlib.decompress(data), width * 4 + 1
+    return [[raw[y * stride + 1 + x * 4 + 3] for x in range(width)] for y in range(height)]
+
+
+def _bar_columns(png: bytes, y: int) -> list[tuple[int, int]]:
+    """(start, end) of each run of ink along row `y`."""
+    row, runs, start = _alpha(png)[y], [], None
+    for x, a in enumerate([*row, 0]):
+        if a and start is None:
+            start = x
+        elif not a and start is not None:
+            runs.append((start, x))
+            start = None
+    return runs
+
+
+def test_chart_spaces_bars_by_the_real_gaps_between_periods():
+    even = chart.bar_chart([1.0, 1.0, 1.0], periods=["2026-01", "2026-02", "2026-03"])
+    gappy = chart.bar_chart([1.0, 1.0, 1.0], periods=["2026-01", "2026-02", "2026-06"])
+    row = chart.HEIGHT * chart.SCALE // 2  # through the bars, below any text
+    runs_even = [r for r in _bar_columns(even, row) if r[1] - r[0] > 10]
+    runs_gappy = [r for r in _bar_columns(gappy, row) if r[1] - r[0] > 10]
+    assert len(runs_even) == len(runs_gappy) == 3
+    gap = lambda runs, i: runs[i + 1][0] - runs[i][1]  # noqa: E731
+    assert abs(gap(runs_even, 0) - gap(runs_even, 1)) <= 2  # consecutive months: even spacing
+    assert gap(runs_gappy, 1) > 3 * gap(runs_gappy, 0)  # March to May missing: a wide gap
+
+
+def test_chart_draws_an_axis_labels_and_the_latest_value():
+    png = chart.bar_chart([300e6, 348e6, 412.6e6], periods=["2026-08", "2026-09", "2026-10"], unit="USD")
+    alpha = _alpha(png)
+    height = len(alpha)
+    label_rows = alpha[height - 5 * chart.FONT_PX - 2:]  # under the period axis: the period labels
+    assert sum(1 for row in label_rows for a in row if a) > 100
+    top_rows = alpha[: 5 * chart.FONT_PX]  # over the bars: the latest value
+    assert sum(1 for row in top_rows for a in row if a) > 30
+    assert chart.short(412.6e6) == "413M" and chart.short(3.8e9) == "3.8B" and chart.short(22, "rank") == "#22"
+    assert chart.label("FY2025-26:Jul-Oct") == "FY26:Oct"
+
+
+def test_caption_mentions_a_baseline_only_when_one_is_drawn(store, config):
+    result = digest.build(store, config, january(store), now=NOW)
+    [group] = result.context["groups"]
+    assert "dashed line: seed baseline US$348 million" in group.chart_caption
+    assert "2024-09 to 2025-01" in group.chart_caption and group.chart_caption in result.html
+    assert "2024-12 US$348 million" in group.chart_alt
+    fytd = Store(store.path)
+    for period, value in [("FY2025-26:Jul-Aug", 700e6), ("FY2025-26:Jul-Sep", 1.1e9)]:
+        observe(fytd, "pk_it_exports_fytd", period, value)
+    event(fytd, "new_period", indicator="pk_it_exports_fytd", period="FY2025-26:Jul-Sep", new=1.1e9, baseline=None)
+    events = [e for e in fytd.events() if e["indicator"] == "pk_it_exports_fytd"]
+    [group] = digest.build(fytd, config, events, now=NOW).context["groups"]
+    assert group.chart_cid and "baseline" not in group.chart_caption  # no baseline, none drawn, none named
+
+
+def test_long_urls_wrap_inside_the_card(store, config):
+    result = digest.build(store, config, january(store), now=NOW)
+    cards = result.html.count('class="bw-card"') + result.html.count('class="bw-warn"')
+    assert cards and result.html.count("overflow-wrap:anywhere") >= cards
