@@ -33,7 +33,7 @@ SAME_SPAN_RE = re.compile(
     r"\b(?:same|corresponding|comparable|similar|like)\s+(?:period|months?|time|span|quarter|half)\b", re.I
 )
 COMPARISON_BEFORE_RE = re.compile(
-    r"\b(?:compared\s+(?:to|with)|against|versus)\b[^$%,;]{0,50}\b(?:stood|were|was|amounted|totall?ed)\s+"
+    r"\b(?:compared\s+(?:to|with)|against|versus)\b[^$%;]{0,60}\b(?:stood|were|was|amounted|totall?ed)\s+"
     r"(?:at\s+)?(?:about\s+)?$"
     r"|\b(?:compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|as\s+against|versus)\b[^$%;.\d]{0,45}$"
     r"|\b(?:from|compared\s+(?:to|with)|in\s+comparison\s+(?:to|with)|against|versus|vs\.?|v/s|over|than)\s+(?:the\s+)?"

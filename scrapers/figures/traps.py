@@ -52,6 +52,13 @@ _NET_BEFORE_RE = re.compile(
 )
 _NET_AFTER_RE = re.compile(r"^\s*(?:\w+\s+)?(?:in|of)\s+net\s+(?:\w+\s+)?exports?|^\s*(?:trade\s+)?surplus", re.I)
 _SHARE_BEFORE_RE = re.compile(r"%\s*of\s+(?:the\s+)?(?:US\s*)?\$?\s*$|\bshare\s+of\b[^$%]{0,100}$", re.I)
+# "contributing 39 percent to the overall services' exports", "accounting for 10.8% of total exports"
+_PART_OF_WHOLE_RE = re.compile(
+    r"\b(?:contribut\w*|account\w*\s+for|making\s+up|constitut\w*|representing)\s+(?:about\s+|around\s+|nearly\s+|over\s+)?$",
+    re.I,
+)
+_WHOLE_AFTER_RE = re.compile(r"^\s*(?:%|percent|per\s?cent|pc)?\s*(?:to|of)\s+(?:the\s+)?(?:country's\s+)?"
+                             r"(?:overall|total|national|services?|merchandise)", re.I)
 _SUBCATEGORY_RE = re.compile(
     rf"\b(?:exports?\s+of\s+(?:the\s+)?{_SUBCATEGORY}(?:\s+\w+)?\s+services?|"
     rf"{_SUBCATEGORY}\s+(?:\w+\s+)?services?(?:\s+exports?)?)"
@@ -81,7 +88,8 @@ TRAPS: tuple[Trap, ...] = (
     Trap("net", "net exports or a surplus, not exports",
          lambda b, a: bool(_NET_BEFORE_RE.search(b[-90:]) or _NET_AFTER_RE.match(a))),
     Trap("share_of", "a share of a larger amount ('74.65% of US$1.302 billion') or a share of exports",
-         lambda b, a: bool(_SHARE_BEFORE_RE.search(b[-110:]))),
+         lambda b, a: bool(_SHARE_BEFORE_RE.search(b[-110:])
+                           or (_PART_OF_WHOLE_RE.search(b[-40:]) and _WHOLE_AFTER_RE.match(a)))),
     Trap("subcategory", "a sub-category's value or growth: computer services, telecom, call centres alone",
          lambda b, a: _subcategory(b)),
     Trap("aspiration", "a potential or an aspiration: 'can be increased to', 'potential of', 'capacity to'",
