@@ -14,7 +14,7 @@ _IT_TERM = (
     r"|(?i:software\s+and\s+IT))"
 )
 _EXPORTS = (
-    r"(?i:exports?(?:\s+(?:earnings|proceeds|receipts|revenues?|inflows|remittances))?"
+    r"(?i:exports?(?:['’]?\s+(?:earnings|proceeds|receipts|revenues?|inflows|remittances))?"
     r"|export\s+(?:earnings|proceeds|receipts|revenues?|inflows|remittances)"
     r"|(?:services?\s+)?remittances)"  # "ICT services remittances": SBP's IT export remittances
 )
@@ -64,7 +64,7 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"{_IT_TERM}(?:\s*\((?:IT|ICT|ITeS)\))?(?:[\s-]+(?i:related|enabled|based))?"
         rf"(?:\s+(?:and\s+)?(?i:services?|sector(?:'s)?|industry(?:'s)?|companies'?|firms'?))?"
         rf"\s*{_EXPORTS}"
-        rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?){_IT_TERM}(?:\s+(?i:and\s+\S+\s+)?(?i:services?))?"
+        rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?){_IT_TERM}(?:\s+(?i:(?:and|&)\s+\S+\s+)?(?i:services?))?"
         rf"|{_IT_TERM}\s+(?i:sector|industry)\s+(?i:(?:earned|exported|fetched|brought\s+in))")),
     # "The IT sector made an export of ...", "the ITeS sector has recorded exports worth ...": the
     # sector named without the word "exports" next to it; IT only where the sentence speaks of exports.
@@ -81,7 +81,7 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"(?<!IT\s)(?<!ICT\s)(?<!IT-enabled\s)services)\s+exports?"
         r"|exports?\s+of\s+(?:goods|textiles?|rice|merchandise)"
         r"|(?:Pakistan(?:'s|’s)|the\s+country(?:'s|’s))\s+exports?"
-        r"|(?<!export\s)(?<!exports\s)remittances?|imports?|trade\s+deficit|current\s+account|foreign\s+direct\s+investment|FDI|"
+        r"|(?<!export\s)(?<!exports\s)(?<!exports’\s)(?<!exports'\s)remittances?|imports?|trade\s+deficit|current\s+account|foreign\s+direct\s+investment|FDI|"
         r"reserves|budget|allocat\w+|loan|grant|fund(?:ing|s)?|venture\s+capital|invest\w*|"
         r"tax\s+credits?|revenue\s+of|valuation|market\s+(?:size|cap\w*))")),
 ]
