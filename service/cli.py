@@ -390,8 +390,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
         except ValueError:
             print(f"bridgewatch: --published must be YYYY-MM-DD, got {args.published!r}", file=sys.stderr)
             return EXIT_ERROR
+    indicators = {}
     if args.source:
-        spec = _config(args).only([args.source])[0].spec()
+        config = _config(args)
+        spec = config.only([args.source])[0].spec()
+        indicators = dict(config.indicators)
     else:
         spec = SourceSpec("extract", sniff(body, args.url or ""), args.url or "")
     # the document's own address: a file's name can carry facts (a workbook's edition year)
@@ -403,6 +406,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     except ExtractError as exc:
         print(f"bridgewatch: {args.path}: cannot read as {spec.kind}: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if indicators:  # as a refresh stores them: `usd` as USD, "October 2026" as 2026-10
+        from service.observe import normalized
+
+        observations = [normalized(o, indicators.get(o.indicator)) for o in observations]
     for obs in observations:
         print(obs.as_json())
     for link in links:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapers.base import SourceSpec
 from service.schedule import parse_duration, parse_schedule
@@ -518,8 +519,13 @@ def _subscriber(entry: Any, file: str, index: int) -> Subscriber:
     _check_types({k: v for k, v in entry.items() if k != "channels"}, SUBSCRIBER_KEYS, where)
     name = _need(entry, "name", where)
     channels = entry.get("channels", [])
-    if not channels or not all(isinstance(c, str) and "://" in c for c in channels):
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and "://" in c for c in channels):
         raise ConfigError(f"{where}: channels must be a non-empty list of URLs like mailto://host?to=addr")
+    for channel in channels:
+        try:
+            urlsplit(channel).port  # noqa: B018 - a port out of range raises here, not at the first digest
+        except ValueError as exc:
+            raise ConfigError(f"{where}: channel {channel.split('://', 1)[0]}://…: {exc}") from None
     cadence = entry.get("cadence", "immediate")
     if not isinstance(cadence, str) or not CADENCE.match(cadence):
         raise ConfigError(f"{where}: cadence must be immediate, 'daily HH:MM' or 'weekly DAY HH:MM', got {cadence!r}")

@@ -9,6 +9,7 @@ key names the last success), so the next success clears it and a later lapse is 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -93,15 +94,20 @@ def all_health(config: Config, store: Store, now: datetime | None = None,
     return {s.id: source_health(s, rows.get(s.id), config.settings, now, store) for s in chosen}
 
 
-def record_stale_events(config: Config, store: Store, now: datetime | None = None) -> list[int]:
-    """One `source_stale` event per stale episode of each configured source; returns the new event ids."""
+def record_stale_events(config: Config, store: Store, now: datetime | None = None,
+                        skip: Iterable[str] = (), sources: Iterable[Source] | None = None) -> list[int]:
+    """One `source_stale` event per stale episode of each configured source (but those in `skip`, about to
+    be refreshed); returns the new event ids."""
     from service.diff import Differ
 
     now = now or datetime.now(UTC)
     differ = Differ(store, config)
     ids: list[int] = []
     rows = {r["id"]: r for r in store.sources()}
-    for source in config.sources.values():
+    skipped = set(skip)
+    for source in config.sources.values() if sources is None else sources:
+        if source.id in skipped:
+            continue
         row = rows.get(source.id)
         reason = staleness(source, row, config.settings, now)
         if reason is None or row is None:

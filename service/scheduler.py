@@ -321,7 +321,12 @@ class Daemon:
         store = Store(self.db_path)
         try:
             now = datetime.now(UTC)
-            record_stale_events(self.config, store, now)  # one source_stale per episode; immediate ones go now
+            # one source_stale per lapse; not for a source this start-up is about to run (the daemon was down)
+            warming = (now - self.started).total_seconds() < self.job_timeout + DIGEST_EVERY
+            due = {p.source.id for p in self.planned if p.run_now} if warming else set()
+            with self._lock:
+                running = set(self._running)
+            record_stale_events(self.config, store, now, skip=due | running, sources=self.sources)
             run_due(self.config, store, now)
             self._count(deliver_due(self.config, store, now))
         except Exception:

