@@ -476,13 +476,18 @@ def _failed(url: str, started: float, error: str, status: int | None = None,
 
 def _abort(response: requests.Response) -> None:
     """Wake a thread blocked reading `response`: shutting the socket down ends its recv at once,
-    where closing the file object would not (urllib3 keeps the socket on its connection object)."""
-    sock = getattr(getattr(response.raw, "_connection", None), "sock", None)
-    try:
-        if sock is not None:
-            sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+    where closing the file object would not. urllib3 keeps the socket on its connection object,
+    except after `Connection: close`, when http.client hands it to the response's file object."""
+    raw = response.raw
+    candidates = [getattr(getattr(raw, "_connection", None), "sock", None)]
+    fp = getattr(getattr(raw, "_fp", None), "fp", None)  # http.client.HTTPResponse -> BufferedReader
+    candidates.append(getattr(getattr(fp, "raw", None), "_sock", None))  # -> SocketIO -> socket
+    for sock in candidates:
+        try:
+            if sock is not None:
+                sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
     response.close()
 
 

@@ -266,3 +266,22 @@ def test_retry_after_is_capped_for_the_whole_source_not_per_retry(tmp_path, serv
     assert not report.sources[0].ok and "503" in report.sources[0].error
     assert waits and sum(waits) <= 60.0 + 1e-6, waits
     store.close()
+
+
+def test_a_dripping_body_with_connection_close_is_cut_at_the_deadline_too():
+    """After `Connection: close` http.client hands the socket to the response's file object, where
+    the watchdog did not look: the drip held the fetch for its whole length."""
+    import time
+
+    from tests.chaos.servers import raw_server, trickle
+
+    def drip(conn, _request):
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 400\r\nConnection: close\r\n\r\n")
+        trickle(conn, b"x" * 400, 0.05)
+
+    with raw_server(drip) as srv:
+        started = time.monotonic()
+        result = fetcher(connect_timeout=0.2, read_timeout=0.5, retries=0).get(srv.url("/slow"))
+        elapsed = time.monotonic() - started
+    assert not result.ok and "timed out" in result.error
+    assert elapsed < 5  # the deadline (1.7 s), not the 20 s drip

@@ -9,6 +9,8 @@ import time
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from tests.receivers import Received
+
 
 class HttpServer:
     """Answers every request with `status`, `headers` and `body`; `script` (a list of statuses)
@@ -17,7 +19,7 @@ class HttpServer:
     def __init__(self, status: int = 200, headers: dict[str, str] | None = None, body: bytes = b"{}",
                  script: list[int] | None = None, hang: float = 0.0) -> None:
         self.status, self.headers, self.body, self.script, self.hang = status, headers or {}, body, script or [], hang
-        self.requests: list[str] = []
+        self.requests: list[Received] = []
         self.released = threading.Event()
         outer = self
 
@@ -27,9 +29,8 @@ class HttpServer:
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                if length:
-                    self.rfile.read(length)
-                outer.requests.append(self.path)
+                body = self.rfile.read(length) if length else b""
+                outer.requests.append(Received(self.path, dict(self.headers), body))
                 if outer.hang:
                     outer.released.wait(outer.hang)
                     return
@@ -47,6 +48,9 @@ class HttpServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def url(self, path: str = "/hook", scheme: str = "json") -> str:
+        return f"{scheme}://127.0.0.1:{self.port}{path}"
 
     def close(self) -> None:
         self.released.set()
