@@ -103,9 +103,10 @@ def test_decline_is_negative() -> None:
     assert ("pk_it_exports_monthly_yoy_pct", "2024-06", -4, "percent") in got
 
 
-def test_growth_of_a_year_to_date_span_has_no_indicator() -> None:
+def test_growth_of_a_year_to_date_span() -> None:
     got = facts("IT exports rose 29% to $1.86bn in 1HFY25.", date(2025, 1, 22))
-    assert got == {("pk_it_exports_fytd", "FY2024-25:Jul-Dec", 1.86e9, "USD")}
+    assert got == {("pk_it_exports_fytd", "FY2024-25:Jul-Dec", 1.86e9, "USD"),
+                   ("pk_it_exports_fytd_yoy_pct", "FY2024-25:Jul-Dec", 29, "percent")}
 
 
 # ---- periods -------------------------------------------------------------------------------
@@ -272,8 +273,9 @@ def test_canada_trade_bare_dollar_on_government_page_is_cad() -> None:
     assert obs[("ca_exports_to_pk", "2020", 669e6, "CAD")].confidence < 0.7
 
 
-def test_canada_trade_bare_dollar_in_other_text_yields_nothing() -> None:
-    assert facts("Canada's exports to Pakistan were $300 million in 2024.", date(2025, 2, 1)) == set()
+def test_canada_trade_bare_dollar_outside_a_canadian_page_is_usd() -> None:
+    assert facts("Canada's exports to Pakistan were $300 million in 2024.", date(2025, 2, 1)) == {
+        ("ca_exports_to_pk", "2024", 300e6, "USD")}
 
 
 def test_canada_trade_currencies_as_written() -> None:
@@ -282,8 +284,14 @@ def test_canada_trade_currencies_as_written() -> None:
     assert ("ca_exports_to_pk", "2024", 220e6, "USD") in got
 
 
-def test_pakistan_reported_mirror_trade_is_not_canadas() -> None:
-    assert facts("Pakistan's exports to Canada stood at US$400 million in 2024.", date(2025, 2, 1)) == set()
+def test_pakistan_reported_trade_is_the_mirror_kept_apart() -> None:
+    found = read_figures("Pakistan's exports to Canada stood at US$400 million in 2024.", date(2025, 2, 1))
+    assert [(o.indicator, o.period, o.value, o.variant) for o in found] == [
+        ("ca_imports_from_pk", "2024", 400e6, "reporter=PK")]
+    fiscal = read_figures("Exports to Canada fell to $389.164 million in FY24 from $426.575 million in FY23.",
+                          date(2024, 8, 1))
+    assert {(o.indicator, o.period, o.value) for o in fiscal} == {
+        ("ca_imports_from_pk", "FY2023-24", 389.164e6), ("ca_imports_from_pk", "FY2022-23", 426.575e6)}
 
 
 def test_canada_tech_counts_and_shares() -> None:

@@ -166,7 +166,7 @@ def read_counts(s: Sentence) -> None:
                 continue
             if country == "CA" and _a_city(s, m.start()):
                 continue
-            if s.trap(m.start(), m.end()):
+            if s.trap(m.start(), m.end()) not in (None, "threshold"):  # "over 600,000": a count's bound is its value
                 continue
             if re.search(r"\bmore\s+$|\badditional\s+$|\bnew\s+$", s.text[max(0, m.start() - 12) : m.start()]):
                 continue

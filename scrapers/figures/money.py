@@ -241,26 +241,72 @@ def _pakistan_is_the_partner(s: Sentence) -> bool:
 
 
 def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
-    if role_of(s, amount) != "main" or modality_of(s, amount) != "actual" or s.trap(amount.start, amount.end):
+    """Canada-Pakistan merchandise trade: a calendar year (Canada's reporting) or a Pakistani fiscal
+    year (Pakistan's), in the currency stated; a bare '$' is the Canadian dollar on a Canadian
+    government page and the US dollar elsewhere."""
+    role = role_of(s, amount)
+    if role == "change" or modality_of(s, amount) != "actual" or s.trap(amount.start, amount.end):
         return
-    if topic.family == "ca_pk_trade" and not _pakistan_is_the_partner(s):
+    if not _pakistan_is_the_partner(s) and topic.family == "ca_pk_trade":
         return
     if re.search(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*\(\s*(?:US|C|CA)?\$?\s*$", s.text[max(0, amount.start - 30) : amount.start]):
         return  # "Rapeseed ($184M)": one product of the trade
-    currency, cost = _canadian_currency(s, amount, s.doc.canadian_voice)
-    if currency is None:
-        return
-    year, year_cost = year_period(s, amount.start, fallback_to_published=False, amount_end=amount.end)
-    if year is None:
+    currency, cost = _trade_currency(s, amount)
+    period, period_cost = _trade_period(s, amount, role == "comparison")
+    if currency is None or period is None:
         return
     indicator = {"ca_exports_to_pk": "ca_exports_to_pk", "ca_imports_from_pk": "ca_imports_from_pk",
                  "ca_pk_trade": "ca_pk_trade_total"}[topic.family]
+    # Pakistan's side of the trade ("Pakistan's exports to Canada", a fiscal year, "Pakistani customs")
+    # is kept apart from Canada's own figures, as Comtrade's mirror data is.
+    said = s.text[topic.start : topic.end] if not topic.inherited else ""
+    pakistan_side = period.startswith("FY") or bool(PAKISTAN_SIDE_RE.search(said + " " + s.text))
     meta = _meta(amount, cost)
-    meta["reporter"] = "CA"
-    emit(s.doc, Observation(indicator, year, amount.value, currency,
+    meta["reporter"] = "PK" if pakistan_side else "CA"
+    emit(s.doc, Observation(indicator, period, amount.value, currency,
                              evidence(s.text, amount.start, amount.end),
-                             confidence(cost, year_cost, 0.15 if topic.inherited else 0.0),
-                             meta=meta))
+                             confidence(cost, period_cost, 0.15 if topic.inherited else 0.0),
+                             variant="reporter=PK" if pakistan_side else "", meta=meta))
+
+
+def _trade_currency(s: Sentence, amount: Amount) -> tuple[str | None, float]:
+    if amount.currency in ("USD", "CAD"):
+        return amount.currency, 0.0
+    if amount.currency == "$":
+        return ("CAD", 0.3) if s.doc.canadian_voice else ("USD", 0.3)
+    return None, 0.0
+
+
+def _trade_period(s: Sentence, amount: Amount, comparison: bool) -> tuple[str | None, float]:
+    """The fiscal or calendar year right after the value; else, for a comparison ('down from
+    $426.575m'), the year before the sentence's own; else the one the sentence (or the previous one)
+    names. A trade value of a part of a year (8MFY25, a month) is not one of these indicators."""
+    years = [p for p in s.periods if p.kind in ("fy", "year") and not p.deadline]
+    after = s.text[amount.end :]
+    adjacent = next((p for p in years if 0 <= p.start - amount.end <= 40
+                     and TRADE_ADJACENT_RE.fullmatch(after[: p.start - amount.end])), None)
+    if adjacent is not None:
+        return adjacent.label, 0.0
+    if any(p.kind in ("fytd", "month", "span") for p in s.periods):
+        return None, 0.0
+    own = [p for p in years if not s.compared_period(p)]
+    if comparison:
+        mains = [p for p in own if p.end <= amount.start] or own
+        if not mains:
+            return None, 0.0
+        back = shift_year_back(mains[0])
+        return (back.label, 0.1) if back else (None, 0.0)
+    if own:
+        return min(own, key=lambda p: distance(p, amount.start, amount.end)).label, 0.05
+    if s.context.year is not None:
+        return s.context.year.label, 0.15
+    return None, 0.0
+
+
+PAKISTAN_SIDE_RE = re.compile(
+    r"Pakistan(?:'s|’s|i)?\s+(?:merchandise\s+|goods\s+)?(?:exports?\s+to|imports?\s+from)\s+Canada"
+    r"|Pakistan(?:i)?\s+customs|Pakistan\s+Bureau\s+of\s+Statistics|\bPBS\b|Ministry\s+of\s+Commerce", re.I)
+TRADE_ADJACENT_RE = re.compile(r"\s*(?:(?:in|during|for|of)\s+)?(?:the\s+)?(?:year\s+|fiscal\s+year\s+)?", re.I)
 
 
 def _read_canada_amount(s: Sentence, amount: Amount, topic: Topic) -> None:

@@ -35,19 +35,26 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("negative", re.compile(
         r"(?i:\bnet\s+(?:IT\s+|ICT\s+|IT\s+and\s+ITeS\s+|services?\s+)?(?:exports?|inflows?|earnings)"
         r"|\b(?:trade\s+)?surplus|\bnumber\s+of\s+\w+|\b(?:estimated\s+)?size\s+of\b|\bcontribution\s+to\b)")),
+    # Canada-Pakistan trade, from either side: Pakistan's exports to Canada are Canada's imports from
+    # Pakistan (as Pakistan reports them), and the other way round.
     ("ca_exports_to_pk", re.compile(
         r"(?i:(?:Canad(?:a|ian)(?:'s|’s)?\s+(?:merchandise\s+|goods\s+)?exports?\s+to\s+Pakistan)"
-        r"|exports?\s+(?:from\s+Canada\s+)?to\s+Pakistan|Canada\s+exported|Canada\s*(?:→|->)\s*Pakistan)")),
+        r"|exports?\s+(?:from\s+Canada\s+)?to\s+Pakistan|Canada\s+exported(?=[^.;]{0,50}\bto\s+Pakistan)"
+        r"|Canada\s*(?:→|->)\s*Pakistan|(?:Pakistan(?:'s|’s|i)?\s+)?imports?\s+from\s+Canada"
+        r"|Pakistan\s+imported(?=[^.;]{0,50}\bfrom\s+Canada))")),
     ("ca_imports_from_pk", re.compile(
         r"(?i:(?:Canad(?:a|ian)(?:'s|’s)?\s+(?:merchandise\s+|goods\s+)?)?imports?\s+from\s+Pakistan"
-        r"|Canada\s+imported)")),
+        r"|Canada\s+imported(?=[^.;]{0,50}\bfrom\s+Pakistan)"
+        r"|(?:Pakistan(?:'s|’s|i)?\s+)?(?:merchandise\s+|goods\s+)?exports?\s+to\s+Canada"
+        r"|Pakistan\s+exported(?=[^.;]{0,50}\bto\s+Canada))")),
+    # another destination's trade: "exports to Holland", "Pakistani exports to UAE", "where Pakistan exported"
+    ("negative", re.compile(
+        r"(?i:exports?\s+to\s+(?!Canada\b|Pakistan\b)(?:the\s+)?[A-Z][A-Za-z]+|Pakistan\s+exported"
+        r"|imports?\s+from\s+(?!Canada\b|Pakistan\b)(?:the\s+)?[A-Z][A-Za-z]+)")),
     ("ca_pk_trade", re.compile(
-        r"(?i:(?:bilateral|two-way)\s+(?:merchandise\s+|goods\s+)?trade|"
+        r"(?i:(?:bilateral|two-way|joint)\s+(?:merchandise\s+|goods\s+)?trade(?:\s+volumes?)?|"
         r"Canada[-–\s]Pakistan\s+(?:bilateral\s+)?trade|trade\s+between\s+(?:Canada\s+and\s+Pakistan"
-        r"|Pakistan\s+and\s+Canada))")),
-    ("pk_exports_to_ca", re.compile(
-        r"(?i:Pakistan(?:'s|’s|i)?\s+(?:merchandise\s+|goods\s+)?exports?\s+to\s+Canada"
-        r"|Pakistan(?:'s|’s)?\s+imports?\s+from\s+Canada)")),
+        r"|Pakistan\s+and\s+Canada)|trade\s+volumes?)")),
     ("ca_tech_wage", re.compile(
         r"(?i:median\s+(?:annual\s+)?(?:wage|salary|pay|earnings|income)|median(?=\s+(?:of\s+)?(?:C?\$|CAD)))")),
     ("wage_other", re.compile(r"(?i:average\s+(?:annual\s+)?(?:wage|salary|pay)|salar(?:y|ies)|wages?)")),
