@@ -196,26 +196,40 @@ def _in_fiscal_year(main: Period, fy: Period) -> Period:
 
 
 def _read_target(s: Sentence, amount: Amount, topic: Topic, cost: float) -> None:
-    """A government target: only with an explicit horizon ('by FY29', 'for the current fiscal year')."""
-    if role_of(s, amount) != "main" or amount.value < 1e8:
+    """A government target: only with an explicit horizon ('by FY29', 'by June 2023', 'for the
+    current fiscal year', 'by 2030'); a target with no horizon is left out."""
+    if role_of(s, amount) != "main" or not _in_range("pk_it_exports_target", amount.value):
         return
-    candidates = [p for p in s.periods if p.kind == "fy" and p.start >= amount.end
-                  and not s._figure_between(p, amount.start, amount.end)]
-    if not candidates:
-        candidates = [p for p in s.periods if p.kind == "fy" and p.end <= amount.start
-                      and s.clause(p.start).major == s.clause(amount.start).major
-                      and not s._figure_between(p, amount.start, amount.end)]
-    if not candidates:
+    horizon = _target_horizon(s, amount)
+    if horizon is None:
         return
-    period = min(candidates, key=lambda p: distance(p, amount.start, amount.end))
-    if not _in_range("pk_it_exports_target", amount.value):
-        return
-    penalties = [cost, 0.15 if topic.inherited else 0.0, 0.05 if period.relative else 0.0]
-    emit(s.doc, Observation("pk_it_exports_target", period.label, amount.value, "USD",
+    label, relative = horizon
+    penalties = [cost, 0.15 if topic.inherited else 0.0, 0.05 if relative else 0.0]
+    emit(s.doc, Observation("pk_it_exports_target", label, amount.value, "USD",
                              evidence(s.text, amount.start, amount.end), confidence(*penalties),
                              meta={**_meta(amount, cost), "kind": "target"}))
 
 
+HORIZON_BEFORE_RE = re.compile(r"\b(?:by|till|until|before|for|in|as\s+of|set\s+for|through)\s+(?:the\s+end\s+of\s+)?$", re.I)
+
+
+def _target_horizon(s: Sentence, amount: Amount) -> tuple[str, bool] | None:
+    """The period a target is set for: a fiscal year in its clause; else a month it is due by
+    (June closes a fiscal year: 'by June 2023' is FY2022-23; another month, its calendar year)."""
+    major = s.clause(amount.start).major
+    near = [p for p in s.periods if s.clause(p.start).major == major
+            and not s._figure_between(p, amount.start, amount.end)]
+    fys = [p for p in near if p.kind == "fy"]
+    if fys:
+        period = min(fys, key=lambda p: distance(p, amount.start, amount.end))
+        return period.label, period.relative
+    for p in sorted(near, key=lambda p: distance(p, amount.start, amount.end)):
+        if p.kind != "month" or not p.last_month or not HORIZON_BEFORE_RE.search(s.text[max(0, p.start - 25) : p.start]):
+            continue
+        year, month = p.last_month
+        return (f"FY{year - 1}-{year % 100:02d}" if month == 6 else str(year)), p.relative
+    # "by 2030" alone is left out: in the real texts it is as often a minister's vision as a target
+    return None
 
 
 def _canadian_currency(s: Sentence, amount: Amount, allow_bare: bool) -> tuple[str | None, float]:
