@@ -94,7 +94,7 @@ FY_RE = re.compile(
 FY_RELATIVE_RE = re.compile(
     r"\b(?:(?:the\s+)?(?P<which>current|this|ongoing|present|last|previous|preceding|past|next|outgoing|"
     r"just[- ]ended|concluded)|the)\s+"
-    r"(?:fiscal|financial)\s+year\b(?!\s*(?:\(FY\)\s*)?\d)(?P<ended>\s+(?:that|which)\s+ended(?:\s+in\s+June|\s+on\s+June\s+30)?)?",
+    r"(?:(?:fiscal|financial)\s+year\b|FY\b)(?!\s*(?:\(FY\)\s*)?['’]?\d)(?P<ended>\s+(?:that|which)\s+ended(?:\s+in\s+June|\s+on\s+June\s+30)?)?",
     re.IGNORECASE,
 )
 FYTD_CODE_RE = re.compile(
@@ -259,7 +259,8 @@ class _PeriodFinder:
 
     def _month_ranges(self) -> None:
         for m in MONTH_RANGE_RE.finditer(self.text):
-            if m.group(0).lower().find(" and ") >= 0 and not m.group(0).lower().startswith("between"):
+            if (" and " in m.group(0).lower() and not m.group(0).lower().startswith("between")
+                    and not (m.group("y1") and m.group("y2"))):  # "during July 2023 and April 2024" is a span
                 continue
             first, last = month_number(m.group("m1")), month_number(m.group("m2"))
             end = m.end()

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 _IT_TERM = (
     r"(?:IT|ICT|I\.T\.|(?i:information\s+technology)|IT\s*(?:&|and)\s*IT[- ]?enabled\s+services"
-    r"|IT\s*(?:&|and)\s*ITeS|IT[- ]enabled\s+services|ITeS|(?i:tech(?:nology)?)"
+    r"|IT\s*(?:&|and)\s*(?i:ITeS)|IT[- ]enabled\s+services|(?i:ITeS)|(?i:tech(?:nology)?)"
     r"|(?i:telecom(?:munications?)?,?\s+computers?,?\s+and\s+information(?:\s*\((?:ICT|IT)\))?\s+services)"
     r"|(?i:software\s+and\s+IT))"
 )
@@ -49,7 +49,8 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         r"|Pakistan\s+exported(?=[^.;]{0,50}\bto\s+Canada))")),
     # another destination's trade: "exports to Holland", "Pakistani exports to UAE", "where Pakistan exported"
     ("negative", re.compile(
-        r"(?i:exports?\s+to\s+(?!Canada\b|Pakistan\b)(?:the\s+)?[A-Z][A-Za-z]+|Pakistan\s+exported"
+        r"(?i:exports?\s+to\s+(?!Canada\b|Pakistan\b)(?:the\s+)?[A-Z][A-Za-z]+"
+        r"|Pakistan\s+exported\s+(?:goods|products|items|merchandise)"
         r"|imports?\s+from\s+(?!Canada\b|Pakistan\b)(?:the\s+)?[A-Z][A-Za-z]+)")),
     ("ca_pk_trade", re.compile(
         r"(?i:(?:bilateral|two-way|joint)\s+(?:merchandise\s+|goods\s+)?trade(?:\s+volumes?)?|"
@@ -71,13 +72,14 @@ TOPIC_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
         rf"{_IT_TERM}(?:\s*\((?:IT|ICT|ITeS)\))?(?:[\s-]+(?i:related|enabled|based))?"
         rf"(?:\s+(?:and\s+)?(?i:services?|sector(?:'s)?|industry(?:'s)?|companies'?|firms'?))?"
         rf"\s*{_EXPORTS}"
-        rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?){_IT_TERM}(?:\s+(?i:(?:and|&)\s+\S+\s+)?(?i:services?))?"
+        rf"|(?i:exports?\s+of\s+(?:the\s+)?(?:country's\s+)?(?:[a-z]+\s+){{0,2}}?){_IT_TERM}(?:\s+(?i:(?:and|&)\s+\S+\s+)?(?i:services?))?"
         rf"|{_IT_TERM}\s+(?i:sector|industry)\s+(?i:(?:earned|exported|fetched|brought\s+in))")),
     # "The IT sector made an export of ...", "the ITeS sector has recorded exports worth ...": the
     # sector named without the word "exports" next to it; IT only where the sentence speaks of exports.
     ("it_weak", re.compile(
         rf"{_IT_TERM}(?:\s*\([^)]{{1,12}}\))?(?:\s+(?:and|&)\s+{_IT_TERM}(?:\s*\([^)]{{1,12}}\))?)?"
-        r"\s+(?i:sector|industry|services?)\b")),
+        r"\s+(?i:sector|industry|services?)\b"
+        r"|(?i:telecom(?:munications?)?,?\s+computers?,?\s+and\s+information(?:\s*\((?:ICT|IT)\))?\s+services)")),
     ("it_partial", re.compile(
         r"(?i:\b(?:telecom(?:munications?)?|computer|call\s+cent(?:re|er)s?|software\s+consultancy)\s+services?\b"
         r"(?!\s*,?\s*(?:and\s+)?(?:computer|information))"
@@ -139,7 +141,7 @@ def find_topics(sentence: str) -> list[Topic]:
     return sorted(taken, key=lambda t: t.start)
 
 
-DESCRIBES_WHOLE_RE = re.compile(r"\b(?:compris\w*|includ\w*|such\s+as|consist\w*\s+of|namely)\b", re.I)
+DESCRIBES_WHOLE_RE = re.compile(r"\b(?:compris\w*|includ\w*|encompass\w*|such\s+as|consist\w*\s+of|namely)\b", re.I)
 _SPEAKS_OF_EXPORTS_RE = re.compile(r"(?i:export|remittance|\bearn|receipts)")
 # "Telangana's IT exports", "Punjab's IT exports": a possessive that is not Pakistan's is another
 # economy's figure (a country, a province, a state, a city).

@@ -67,7 +67,7 @@ _SUBCATEGORY_RE = re.compile(
 )
 # "IT exports, comprising computer services and call centres, rose 15%": the parts describe the whole.
 _DESCRIBES_WHOLE_RE = re.compile(
-    r"\b(?:compris\w*|includ\w*|such\s+as|consist\w*\s+of|namely)\b"
+    r"\b(?:compris\w*|includ\w*|encompass\w*|such\s+as|consist\w*\s+of|namely)\b"
     r"|telecom\w*,?\s+computer,?\s+and\s+information\s+services",  # SBP's label of the whole
     re.I,
 )
