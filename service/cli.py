@@ -488,6 +488,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
                else f"enabled = false in {source.defined_in}")
         print(f"off: {source.id} ({why})")
     problems = []
+    logging.getLogger("apprise").setLevel(logging.CRITICAL + 1)  # its parse warnings: the problem line says it
     for subscriber in config.subscribers:
         for channel in subscriber.channels:
             print(f"subscriber {subscriber.name} ({subscriber.cadence}): {_redacted(redact, channel)}")

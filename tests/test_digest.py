@@ -268,3 +268,12 @@ def test_long_urls_wrap_inside_the_card(store, config):
     result = digest.build(store, config, january(store), now=NOW)
     cards = result.html.count('class="bw-card"') + result.html.count('class="bw-warn"')
     assert cards and result.html.count("overflow-wrap:anywhere") >= cards
+
+
+def test_a_stale_source_is_not_all_clear(store, config):
+    store.update_source("sbp_ebops", last_success="2026-01-01T00:00:00+00:00")  # daily: stale after 3 days
+    result = digest.build(store, config, [], now=NOW)
+    assert "1 source needs attention" in result.subject
+    [stale] = result.context["health"]["stale"]
+    assert stale["id"] == "sbp_ebops" and "no successful refresh for 14 days" in stale["reason"]
+    assert "stale: " in result.text and "all sources healthy" not in result.text
