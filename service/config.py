@@ -253,6 +253,10 @@ class Config:
     def only(self, source_ids: Iterable[str]) -> list[Source]:
         """The named sources, in the order given; unknown ids are a ConfigError."""
         ids = list(source_ids)
+        off = [i for i in ids if i in self.disabled]
+        if off:
+            raise ConfigError(f"source(s) turned off: {', '.join(off)} (enabled = false or [settings] seed_sources = "
+                              "false; `bridgewatch check-config` lists what is off)")
         unknown = [i for i in ids if i not in self.sources]
         if unknown:
             raise ConfigError(f"unknown source id(s): {', '.join(unknown)} (see `bridgewatch sources`)")

@@ -195,3 +195,9 @@ def test_an_override_keeps_what_it_does_not_restate(tmp_path):
     assert sbp.schedule == "every 12h" and sbp.quiet_after == 10 * 86400
     assert (sbp.url, sbp.mirrors, sbp.kind, sbp.role, sbp.indicators) == (
         seed.url, seed.mirrors, seed.kind, seed.role, seed.indicators)
+
+
+def test_asking_for_a_source_that_is_off_says_so(tmp_path):
+    config = load(write_config(tmp_path, '[[sources]]\nid = "sbp_ebops"\nenabled = false\n'), env={})
+    with pytest.raises(ConfigError, match="turned off: sbp_ebops"):
+        config.only(["sbp_ebops"])
