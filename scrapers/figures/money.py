@@ -104,11 +104,12 @@ COORDINATED_BEFORE_RE = re.compile(r"\$\s*[\d.,]+\s*(?:million|billion|bn|mn|m|b
 
 
 def _coordinated_without_own_period(s: Sentence, amount: Amount) -> bool:
-    """'stood at $1.19 billion and $1.06 billion' for 'FY2018 and 2019': which is which is not said
-    (unless 'respectively'), so neither is read; '$655m in 2016-17, $834m in 2017-18' is fine."""
+    """'stood at $1.19 billion and $1.06 billion (respectively)' for 'the last months of FY2018 and
+    2019': the pairing is the reader's guess, so neither is read; '$655m in 2016-17, $834m in
+    2017-18' names each value's period and is fine."""
     listed = COORDINATED_AFTER_RE.match(s.text[amount.end : amount.end + 12]) or COORDINATED_BEFORE_RE.search(
         s.text[max(0, amount.start - 30) : amount.start])
-    if not listed or "respectively" in s.text:
+    if not listed:
         return False
     return not any(0 <= p.start - amount.end <= 40 and ADJACENT_PERIOD_RE.fullmatch(s.text[amount.end : p.start])
                    for p in s.periods)
@@ -220,6 +221,10 @@ def _target_horizon(s: Sentence, amount: Amount) -> tuple[str, bool] | None:
     near = [p for p in s.periods if s.clause(p.start).major == major
             and not s._figure_between(p, amount.start, amount.end)]
     fys = [p for p in near if p.kind == "fy"]
+    adjacent = next((p for p in fys if 0 <= p.start - amount.end <= 40
+                     and ADJACENT_PERIOD_RE.fullmatch(s.text[amount.end : p.start])), None)
+    if adjacent is not None:
+        return adjacent.label, adjacent.relative
     if fys:
         period = min(fys, key=lambda p: distance(p, amount.start, amount.end))
         return period.label, period.relative
@@ -296,12 +301,16 @@ def _trade_period(s: Sentence, amount: Amount, comparison: bool) -> tuple[str | 
     $426.575m'), the year before the sentence's own; else the one the sentence (or the previous one)
     names. A trade value of a part of a year (8MFY25, a month) is not one of these indicators."""
     years = [p for p in s.periods if p.kind in ("fy", "year") and not p.deadline]
+    part_of_year = any(p.kind in ("fytd", "month", "span") for p in s.periods)
+    if part_of_year or any(p.kind == "fy" for p in years):
+        # "in the previous year" beside 11MFY25 or FY25 is not a calendar year
+        years = [p for p in years if not (p.kind == "year" and p.relative)]
     after = s.text[amount.end :]
     adjacent = next((p for p in years if 0 <= p.start - amount.end <= 40
                      and TRADE_ADJACENT_RE.fullmatch(after[: p.start - amount.end])), None)
     if adjacent is not None:
         return adjacent.label, 0.0
-    if any(p.kind in ("fytd", "month", "span") for p in s.periods):
+    if part_of_year:
         return None, 0.0
     own = [p for p in years if not s.compared_period(p)]
     if comparison:

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 
 _IT_TERM = (
-    r"(?:IT|ICT|I\.T\.|(?i:information\s+technology)|IT\s*(?:&|and)\s*IT[- ]?enabled\s+services"
-    r"|IT\s*(?:&|and)\s*(?i:ITeS)|IT[- ]enabled\s+services|(?i:ITeS)|(?i:tech(?:nology)?)"
+    r"(?:IT|ICT|I\.T\.|(?i:information\s+technology)|IT\s*(?:&|and)\s*IT[- ]?(?i:enabled\s+services)"
+    r"|IT\s*(?:&|and)\s*(?i:ITeS)|IT[- ](?i:enabled\s+services)|(?i:ITeS)|(?i:tech(?:nology)?)"
     r"|(?i:telecom(?:munications?)?,?\s+computers?,?\s+and\s+information(?:\s*\((?:ICT|IT)\))?\s+services)"
     r"|(?i:software\s+and\s+IT))"
 )
