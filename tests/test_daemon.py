@@ -211,6 +211,8 @@ channels = ["mailto://127.0.0.1:{smtp_port}?to=a@example.org"]
     assert 'bridgewatch_events{kind="new_period"} 1' in metrics
     assert 'bridgewatch_deliveries_total{outcome="sent"} 1' in metrics
     assert "bridgewatch_outbox_depth" in metrics
+    assert 'bridgewatch_source_state{source="wb_test",state="ok"} 1' in metrics
+    assert 'bridgewatch_source_stale{source="wb_test"} 0' in metrics
     page = d.get("/")
     assert page is not None and page[0] == 200 and "wb_test" in page[1]
     code, elapsed = d.stop(signal.SIGTERM)
@@ -262,6 +264,10 @@ schedule = "every 1h"
     wait_for(lambda: requests_to(server, "/wb.json") >= before + 2, 10, "wb_test to go on", d)
     _, metrics = d.get("/metrics") or (0, "")
     assert 'bridgewatch_refresh_total{source="slow_test",outcome="timeout"} 1' in metrics
+    # the abandoned refresh counts as a failure of its source, toward source_broken
+    assert 'bridgewatch_source_state{source="slow_test",state="failing"} 1' in metrics
+    failures, error = query(d.db, "SELECT consecutive_failures, last_error FROM sources WHERE id = 'slow_test'")[0]
+    assert failures == 1 and "job timeout" in error
     assert (d.get("/healthz") or (0,))[0] == 200
     code, elapsed = d.stop(signal.SIGINT)  # the hung fetch is still sleeping on the server
     assert code == 0 and elapsed < 10, d.log
