@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -286,7 +287,11 @@ class Pipeline:
                     try:
                         source_report = self.record(source, fetched, today)
                     except Exception as exc:  # a bug or a full disk: this source rolls back, the rest go on
-                        log.exception("storing %s failed: nothing of this refresh of it was kept", source.id)
+                        if isinstance(exc, sqlite3.Error):  # the database said why (full, read-only): one line
+                            log.error("storing %s failed, nothing of this refresh of it was kept: %s: %s",
+                                      source.id, type(exc).__name__, exc)
+                        else:
+                            log.exception("storing %s failed: nothing of this refresh of it was kept", source.id)
                         source_report = SourceReport(source.id, ok=False, documents=len(fetched),
                                                      error=f"internal error while storing: {type(exc).__name__}: {exc}")
                     if source_report is None:
