@@ -162,6 +162,9 @@ def cmd_refresh(args: argparse.Namespace) -> int:
     # every subscriber's cursor exists before anything is written: the events of a refresh that is killed
     # half-way are then still after it, and sent by the next run
     start_all(config, store)
+    for source in sources or config.sources.values():  # a source whose config changed is read afresh
+        if store.reread_if_changed(source.id, source.reading, (source.url, *source.also, *source.mirrors)):
+            print(f"{source.id}: read anew (its configuration changed)", file=sys.stderr)
     pipeline = Pipeline(config, store)
     total = len(args.source) if args.source else len(config.sources)
     bar = _Progress(total) if sys.stderr.isatty() else None

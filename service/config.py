@@ -191,6 +191,17 @@ class Source:
     def official(self) -> bool:
         return self.role == "official"
 
+    @property
+    def reading(self) -> str:
+        """A digest of what decides how the source's documents are read (kind, selector, pattern, unit,
+        indicators, …): when it changes, documents whose body did not change must be read again."""
+        import hashlib
+        import json
+
+        what = [self.kind, self.selector, self.pattern, self.follow, list(self.indicators),
+                sorted((k, repr(v)) for k, v in self.params.items())]
+        return hashlib.sha256(json.dumps(what, sort_keys=True).encode()).hexdigest()[:32]
+
     def spec(self) -> SourceSpec:
         """What the extractor may see of this source."""
         params = dict(self.params)

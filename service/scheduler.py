@@ -240,6 +240,11 @@ class Daemon:
             return
         source = self.config.sources[source_id]
         store = Store(self.db_path)  # a connection per refresh: SQLite transactions are per connection
+        try:
+            if store.reread_if_changed(source.id, source.reading, (source.url, *source.also, *source.mirrors)):
+                log.info("%s: its configuration changed: its documents are read anew", source_id)
+        except sqlite3.Error as exc:
+            log.warning("%s: could not compare its configuration with the last refresh: %s", source_id, exc)
         run = _Run(source, Pipeline(self.config, store, fetcher=self._fetcher))
         with self._lock:
             self._running[source_id] = run

@@ -121,6 +121,22 @@ class Store:
         ).fetchall()
         return [(r[0], int(r[1])) for r in rows]
 
+    def reread_if_changed(self, source_id: str, reading: str, urls: Iterable[str]) -> bool:
+        """When how a source is read changed since its last refresh (its config), forget the stored state
+        of its own URLs, so the next refresh reads them again even if their bodies did not change (a fixed
+        `unit` must not wait for the page to change). True if state was forgotten."""
+        key = f"source_reading:{source_id}"
+        row = self._one("SELECT value FROM meta WHERE key = ?", [key])
+        if row is not None and row["value"] == reading:
+            return False
+        urls = list(urls)
+        with self.transaction():
+            if row is not None:
+                self.db.execute(f"DELETE FROM url_state WHERE url IN ({', '.join('?' * len(urls))})", urls)
+            self.db.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                            "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, reading])
+        return row is not None
+
     def record_failure(self, source_id: str, kind: str, url: str, role: str, error: str, now: str) -> dict[str, Any]:
         """One more failure in a row for a source (a refresh the daemon abandoned); returns its row after."""
         self.ensure_source(source_id, kind, url, role)

@@ -188,3 +188,19 @@ def test_progress_bar_fits_the_terminal_width(monkeypatch, capsys, columns):
     frames = [f for f in err.split("\r") if f]
     assert frames and all(len(f) < columns for f in frames)
     assert "19/19 19 failed" in err
+
+
+def test_fixing_the_unit_reads_the_unchanged_page_again(capsys, tmp_path, server):
+    url = server.add("/p", PAGE.format(value="412.6", period="October 2026"))
+    db = str(tmp_path / "bw.db")
+    config = pattern_config(tmp_path, url, unit="EUR")
+    run(capsys, "--db", db, "--config", config, "refresh")
+    config = pattern_config(tmp_path, url, unit="usd")  # the fix; the page is as it was
+    code, out, err = run(capsys, "--db", db, "--config", config, "refresh")
+    assert "my_page: read anew (its configuration changed)" in err and "suspect" not in out
+    code, out, _ = run(capsys, "--db", db, "--config", config, "status")
+    assert " ok" in next(x for x in out.splitlines() if x.startswith("my_page"))
+    assert sqlite3.connect(db).execute(
+        "SELECT unit, status FROM observations WHERE current = 1").fetchall() == [("USD", "ok")]
+    code, _, err = run(capsys, "--db", db, "--config", config, "refresh")
+    assert "read anew" not in err  # the same configuration: the stored state stands
