@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from scrapers.base import Observation
 from scrapers.figures.cues import (
@@ -33,9 +34,6 @@ class Context:
     period: Period | None = None
     year: Period | None = None
     country: str | None = None
-    # Sentences skimmed since `family` was set (no figure in them), most recent last: their subject
-    # is looked up only if a later sentence needs it (see `_resolved`).
-    pending: tuple[str, ...] = ()
 
 
 # Only a sentence with a digit or a number word can state a figure; the others are skimmed.
@@ -57,34 +55,50 @@ CANADIAN_VOICE_RE = re.compile(
 )
 
 
-@dataclass
+HAS_USD_RE = re.compile(r"US\s?\$|\bUSD\b|U\.S\.\s?\$|US\s+dollars")
+HAS_PKR_RE = re.compile(r"\bRs\.?\s*\d|\bPKR\b|\b[Rr]upees?\b")
+GII_NAMED_RE = re.compile(r"\bGII\b|Global\s+Innovation\s+Index|\bWIPO\b")
+
+
 class Doc:
-    """Document-wide facts that decide how a bare '$' is read."""
+    """Document-wide facts that decide how a figure is read (how a bare '$' is meant, which GII
+    edition a rank is from, whether the text is about Pakistan's IT exports), each worked out the
+    first time a figure needs it: a page whose prose states no figure costs none of them."""
 
-    text: str
-    published: date | None
-    canadian_voice: bool = False
-    has_pkr: bool = False
-    has_usd: bool = False
-    gii: bool = False
-    gii_edition: str | None = None
-    # The headline or first lines speak of Pakistan's IT exports: a later sentence with no subject
-    # of its own ("Pakistan also showed growth of 20 percent from $1,192 million in FY19") is theirs.
-    about_it_exports: bool = False
-    results: dict[tuple[str, str, float], Observation] = field(default_factory=dict)
+    def __init__(self, text: str, published: date | None) -> None:
+        self.text = text
+        self.published = published
+        self.results: dict[tuple[str, str, float], Observation] = {}
 
-    def __post_init__(self) -> None:
+    @cached_property
+    def has_usd(self) -> bool:
+        return ("US" in self.text or "USD" in self.text) and HAS_USD_RE.search(self.text) is not None
+
+    @cached_property
+    def has_pkr(self) -> bool:
         t = self.text
-        self.has_usd = bool(re.search(r"US\s?\$|\bUSD\b|U\.S\.\s?\$|US\s+dollars", t))
-        self.has_pkr = bool(re.search(r"\bRs\.?\s*\d|\bPKR\b|\brupees?\b", t, re.I))
-        self.canadian_voice = bool(CANADIAN_VOICE_RE.search(t)) and not self.has_usd
-        edition = GII_RE.search(t)
-        self.gii_edition = f"GII-{edition.group('y') or edition.group('y2')}" if edition else None
-        self.gii = bool(re.search(r"\bGII\b|Global\s+Innovation\s+Index|\bWIPO\b", t))
-        head = t.lstrip()[:400]
-        self.about_it_exports = any(topic.family == "it" for topic in find_topics(head))
+        return ("Rs" in t or "PKR" in t or "upee" in t) and HAS_PKR_RE.search(t) is not None
 
+    @cached_property
+    def canadian_voice(self) -> bool:
+        """A Canadian government page writes Canadian dollars as a bare '$'."""
+        return "Canad" in self.text and bool(CANADIAN_VOICE_RE.search(self.text)) and not self.has_usd
 
+    @cached_property
+    def gii_edition(self) -> str | None:
+        edition = GII_RE.search(self.text) if ("GII" in self.text or "Innovation" in self.text) else None
+        return f"GII-{edition.group('y') or edition.group('y2')}" if edition else None
+
+    @cached_property
+    def gii(self) -> bool:
+        return GII_NAMED_RE.search(self.text) is not None
+
+    @cached_property
+    def about_it_exports(self) -> bool:
+        """The headline or first lines speak of Pakistan's IT exports: a later sentence with no
+        subject of its own ("Pakistan also showed growth of 20 percent from $1,192 million in FY19")
+        is theirs."""
+        return any(topic.family == "it" for topic in find_topics(self.text.lstrip()[:400]))
 
 
 def emit(doc: Doc, obs: Observation) -> None:

@@ -14,8 +14,8 @@ Anything ambiguous yields nothing: a wrong figure in a digest costs more than a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
-from dataclasses import replace
 from datetime import date
 
 from scrapers.base import Observation
@@ -39,14 +39,24 @@ def read_figures(
     `published` resolves relative periods ("in December", "the current fiscal year"); without
     it such figures are dropped rather than guessed. `indicators` restricts what may come out
     (a source declares which indicators it can feed); None allows every indicator.
+
+    A paragraph with no digit and no number word is not even split into sentences: it is queued,
+    and read back only if a later sentence with a figure refers to it (`_resolved`).
     """
     doc = Doc(text, published)
     context = Context()
-    for sentence in split_sentences(text):
-        if may_state_a_figure(sentence):
-            context = _read_sentence(sentence, doc, _resolved(context, doc))
-        else:
-            context = _skim_sentence(sentence, context)
+    pending: list[str] = []  # paragraphs and sentences skimmed since the last sentence read
+    for paragraph in text.splitlines():
+        if not may_state_a_figure(paragraph):
+            if paragraph.strip():
+                pending.append(paragraph)
+            continue
+        for sentence in split_sentences(paragraph):
+            if may_state_a_figure(sentence):
+                context = _read_sentence(sentence, doc, _resolved(context, pending, doc))
+                pending = []
+            else:
+                pending.append(sentence)
     wanted = set(indicators) if indicators is not None else None
     results = [o for o in doc.results.values() if wanted is None or o.indicator in wanted]
     return sorted(results, key=lambda o: (o.indicator, o.period, o.value))
@@ -65,22 +75,32 @@ def _read_sentence(text: str, doc: Doc, context: Context) -> Context:
     return _next_context(s, families)
 
 
-def _skim_sentence(text: str, context: Context) -> Context:
-    """A sentence without figures is only queued: what it leaves for later sentences (subject,
-    period, country) is worked out by `_resolved` if, and only if, a sentence with a figure needs it."""
-    return replace(context, pending=(*context.pending, text))
+# How many skimmed sentences a figure may refer back across ("In December, they rose to ..."):
+# past them, an earlier subject or period is forgotten rather than guessed.
+MAX_LOOKBACK = 6
+# Cheap tests before the costly finders: a sentence with none of these words names no subject,
+# and one with no digit, month or year word names no period.
+TOPIC_HINT_RE = re.compile(
+    r"(?i:export|import|trade|remittance|surplus|\bI\.?T\b|ICT|ITeS|tech|software|telecom|wage|salar|median|"
+    r"worth|valu|size|number\s+of|contribut|invest|fund|loan|grant|budget|reserve|deficit|current\s+account|"
+    r"FDI|revenue|market|freelanc|\bnet\b)"
+)
+PERIOD_HINT_RE = re.compile(
+    r"\d|(?i:fiscal|financial|\bFY|year|month|quarter|half|Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+)
 
 
-def _resolved(context: Context, doc: Doc) -> Context:
-    """The context after the queued sentences, exactly as _next_context applied to each in turn would
-    leave it, read backwards: the latest sentence naming a subject, a period or a country decides it
-    (the year comes from the last sentence alone), so usually only the last one or two are read."""
-    if not context.pending:
+def _resolved(context: Context, pending: list[str], doc: Doc) -> Context:
+    """The context the skimmed sentences leave, read backwards: the latest one naming a subject, a
+    period or a country decides it (the year comes from the last sentence alone). Past MAX_LOOKBACK
+    sentences, a subject or period not yet found is forgotten."""
+    if not pending:
         return context
     family, period, country, year = context.family, context.period, context.country, None
     found_family = found_period = found_country = False
-    for i, text in enumerate(reversed(context.pending)):
-        if i == 0 or not found_period:
+    recent = [s for item in pending[-MAX_LOOKBACK:] for s in split_sentences(item)][-MAX_LOOKBACK:]
+    for i, text in enumerate(reversed(recent)):
+        if (i == 0 or not found_period) and PERIOD_HINT_RE.search(text):
             periods = find_periods(text, doc.published)
             if i == 0:
                 year = next((p for p in periods if p.kind == "year"), None)
@@ -91,10 +111,13 @@ def _resolved(context: Context, doc: Doc) -> Context:
                 found_period = True
         if not found_country and (named := country_of(text)):
             country, found_country = named, True
-        if not found_family and (topics := find_topics(text)):
+        if not found_family and TOPIC_HINT_RE.search(text) and (topics := find_topics(text)):
             family, found_family = topics[-1].family, True
         if found_family and found_period and found_country:
             break
+    if len(pending) > MAX_LOOKBACK or len(recent) >= MAX_LOOKBACK:
+        family = family if found_family else None
+        period = period if found_period else None
     return Context(family, period, year, country)
 
 
