@@ -21,7 +21,7 @@ from scrapers.figures.cues import (
 from scrapers.figures.periods import COUNT_WORDS, GII_RE, ORDINAL_WORDS, Period
 from scrapers.figures.quantities import Amount, Percent
 from scrapers.figures.sentences import Clause, clause_at
-from scrapers.figures.table import MAX_EVIDENCE
+from scrapers.figures.table import CONFIDENCE_FLOOR, CONFIDENCE_START, MAX_EVIDENCE, PENALTY
 from scrapers.figures.topics import ANAPHOR_RE, Topic, find_topics
 from scrapers.figures.traps import trap
 
@@ -120,7 +120,7 @@ def evidence(sentence: str, start: int, end: int) -> str:
 
 
 def confidence(*penalties: float) -> float:
-    return round(max(0.1, min(0.95, 0.95 - sum(penalties))), 3)
+    return round(max(CONFIDENCE_FLOOR, min(CONFIDENCE_START, CONFIDENCE_START - sum(penalties))), 3)
 
 
 # What may stand between a figure and the period it is for: "$763 million in the July-Nov period".
@@ -342,8 +342,8 @@ def year_period(s: Sentence, amount_start: int, fallback_to_published: bool,
     if years:
         return min(years, key=lambda p: abs(p.start - amount_start)).label, 0.0
     if s.context.year is not None and not fallback_to_published:
-        return s.context.year.label, 0.15
+        return s.context.year.label, PENALTY["year_inherited"]
     if fallback_to_published and s.published is not None:
-        return str(s.published.year), 0.2
+        return str(s.published.year), PENALTY["year_of_publication"]
     return None, 0.0
 

@@ -18,7 +18,7 @@ from scrapers.figures.document import (
     year_period,
 )
 from scrapers.figures.quantities import COUNT, ORDINAL, Amount, parse_number, parse_ordinal
-from scrapers.figures.table import MAGNITUDE
+from scrapers.figures.table import MAGNITUDE, PENALTY
 from scrapers.figures.topics import ANAPHOR_RE, FOREIGN_BEFORE_RE
 
 PK_PROFESSIONALS_RES = (
@@ -199,9 +199,9 @@ def read_ranks(s: Sentence) -> None:
         if gii:
             period, cost = gii[0].label, 0.0
         elif s.doc.gii_edition:
-            period, cost = s.doc.gii_edition, 0.05
+            period, cost = s.doc.gii_edition, PENALTY["edition_of_document"]
         elif s.published is not None:
-            period, cost = f"GII-{s.published.year}", 0.2
+            period, cost = f"GII-{s.published.year}", PENALTY["year_of_publication"]
         else:
             continue
         _emit_simple(s, "pk_gii_ict_services_exports_rank", parse_ordinal(m.group("o")), "rank", m, period, cost)

@@ -22,7 +22,7 @@ from scrapers.figures.document import (
 )
 from scrapers.figures.periods import Period, shift_month_back, shift_year_back
 from scrapers.figures.quantities import Amount
-from scrapers.figures.table import IT_EXPORTS_BY_PERIOD, MAGNITUDE
+from scrapers.figures.table import IT_EXPORTS_BY_PERIOD, MAGNITUDE, PENALTY
 from scrapers.figures.topics import Topic
 
 KINDS = tuple(IT_EXPORTS_BY_PERIOD)
@@ -58,7 +58,7 @@ def _usd(s: Sentence, amount: Amount) -> tuple[bool, float]:
     if amount.currency in ("USD", "$"):
         return True, 0.0
     if amount.currency is None and not s.doc.has_pkr and amount.value >= 1e6:
-        return True, 0.2
+        return True, PENALTY["currency_assumed"]
     return False, 0.0
 
 
@@ -78,10 +78,11 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     if _coordinated_without_own_period(s, amount):
         return
     period, inherited = s.period(amount.start, amount.end, KINDS)
-    penalties = [cost, 0.15 if topic.inherited else 0.0, 0.15 if inherited else 0.0]
+    penalties = [cost, PENALTY["topic_inherited"] if topic.inherited else 0.0,
+                 PENALTY["period_inherited"] if inherited else 0.0]
     if role == "comparison":
         period = _comparison_period(s, amount)
-        penalties.append(0.1)
+        penalties.append(PENALTY["comparison"])
         if period is not None:
             s.compared_periods.append(period)
     if period is None:
@@ -93,7 +94,7 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
         return
     if role == "main":
         s.value_periods[amount.start] = period
-    penalties.append(0.05 if period.relative else 0.0)
+    penalties.append(PENALTY["relative_period"] if period.relative else 0.0)
     emit(s.doc, Observation(indicator, period.label, amount.value, "USD",
                              evidence(s.text, amount.start, amount.end), confidence(*penalties),
                              meta=_meta(amount, cost)))
@@ -205,7 +206,8 @@ def _read_target(s: Sentence, amount: Amount, topic: Topic, cost: float) -> None
     if horizon is None:
         return
     label, relative = horizon
-    penalties = [cost, 0.15 if topic.inherited else 0.0, 0.05 if relative else 0.0]
+    penalties = [cost, PENALTY["topic_inherited"] if topic.inherited else 0.0,
+                 PENALTY["relative_period"] if relative else 0.0]
     emit(s.doc, Observation("pk_it_exports_target", label, amount.value, "USD",
                              evidence(s.text, amount.start, amount.end), confidence(*penalties),
                              meta={**_meta(amount, cost), "kind": "target"}))
@@ -242,7 +244,7 @@ def _canadian_currency(s: Sentence, amount: Amount, allow_bare: bool) -> tuple[s
     if amount.currency in ("USD", "CAD"):
         return amount.currency, 0.0
     if amount.currency == "$" and allow_bare:
-        return "CAD", 0.3
+        return "CAD", PENALTY["bare_dollar"]
     return None, 0.0
 
 
@@ -284,7 +286,7 @@ def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
     meta["reporter"] = "PK" if pakistan_side else "CA"
     emit(s.doc, Observation(indicator, period, amount.value, currency,
                              evidence(s.text, amount.start, amount.end),
-                             confidence(cost, period_cost, 0.15 if topic.inherited else 0.0),
+                             confidence(cost, period_cost, PENALTY["topic_inherited"] if topic.inherited else 0.0),
                              variant="reporter=PK" if pakistan_side else "", meta=meta))
 
 
@@ -292,7 +294,7 @@ def _trade_currency(s: Sentence, amount: Amount) -> tuple[str | None, float]:
     if amount.currency in ("USD", "CAD"):
         return amount.currency, 0.0
     if amount.currency == "$":
-        return ("CAD", 0.3) if s.doc.canadian_voice else ("USD", 0.3)
+        return ("CAD" if s.doc.canadian_voice else "USD"), PENALTY["bare_dollar"]
     return None, 0.0
 
 
@@ -318,11 +320,11 @@ def _trade_period(s: Sentence, amount: Amount, comparison: bool) -> tuple[str | 
         if not mains:
             return None, 0.0
         back = shift_year_back(mains[0])
-        return (back.label, 0.1) if back else (None, 0.0)
+        return (back.label, PENALTY["comparison"]) if back else (None, 0.0)
     if own:
-        return min(own, key=lambda p: distance(p, amount.start, amount.end)).label, 0.05
+        return min(own, key=lambda p: distance(p, amount.start, amount.end)).label, PENALTY["year_in_sentence"]
     if s.context.year is not None:
-        return s.context.year.label, 0.15
+        return s.context.year.label, PENALTY["year_inherited"]
     return None, 0.0
 
 
@@ -354,7 +356,7 @@ def _read_canada_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
         return
     emit(s.doc, Observation(indicator, year, amount.value, "CAD",
                              evidence(s.text, amount.start, amount.end),
-                             confidence(cost, year_cost, 0.15 if topic.inherited else 0.0),
+                             confidence(cost, year_cost, PENALTY["topic_inherited"] if topic.inherited else 0.0),
                              meta=_meta(amount, cost)))
 
 
