@@ -17,7 +17,7 @@ TARGET_RE = re.compile(
 FORECAST_RE = re.compile(
     r"\b(?:could|may|might|would|will|should|if)\b"
     r"|(?i:\b(?:expect\w*|project\w*|forecast\w*|likely|estimates?|poised|set\s+to|on\s+track|"
-    r"potential\w*|anticipat\w+|hope[sd]?|predict\w*|outlook|can\s+reach)\b)"
+    r"potential(?!\s+(?:IT|ICT|tech\w*|sector|industry)\b)\w*|anticipat\w+|hope[sd]?|predict\w*|outlook|can\s+reach)\b)"
 )
 CHANGE_BEFORE_RE = re.compile(
     r"\b(?:increase|rise|jump|growth|decline|drop|fall|gain|surge|up|down|more|higher|lower|by|"

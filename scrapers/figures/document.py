@@ -234,6 +234,8 @@ class Sentence:
         date, already names the figure's own month; the words after it say which April is the base."""
         if period.relative and period.kind == "month" and OF_YEAR_BEFORE_RE.match(self.text[period.end :]):
             return False
+        if period.kind == "fytd" and re.search(r"\bfrom\s+$", self.text[max(0, period.start - 6) : period.start], re.I):
+            return False  # "from July 2021 to April 2022": the span itself, not a base
         return bool(REFERENCE_BEFORE_RE.search(self.text[max(0, period.start - 30) : period.start]))
 
     def _figure_between(self, period: Period, start: int, end: int, only_comparisons: bool = False) -> bool:

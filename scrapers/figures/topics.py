@@ -26,7 +26,9 @@ _OTHER_COUNTRY = (
 )
 _DESTINATION = (
     r"\s+(?:to|from)\s+(?:the\s+)?(?:United\s+States|US|U\.S\.|UK|United\s+Kingdom|UAE|Saudi|"
-    r"Europe|EU|Canada|China|Gulf|Middle\s+East|Germany|Ireland|Singapore|[A-Z][a-z]+\b(?<!Pakistan))"
+    r"Europe|EU|Canada|China|Gulf|Middle\s+East|Germany|Ireland|Singapore|"
+    r"(?!(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar"
+    r"|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b)[A-Z][a-z]+\b(?<!Pakistan))"
 )
 
 # (family, pattern): the family an amount after this mention belongs to.

@@ -27,7 +27,7 @@ class Trap:
 
 
 def _before(pattern: str) -> Callable[[str, str], bool]:
-    regex = re.compile(pattern + r"\s*$", re.I)
+    regex = re.compile(f"(?:{pattern})\\s*$", re.I)
     return lambda before, after: regex.search(before[-80:]) is not None
 
 
@@ -68,7 +68,8 @@ _SUBCATEGORY_RE = re.compile(
 # "IT exports, comprising computer services and call centres, rose 15%": the parts describe the whole.
 _DESCRIBES_WHOLE_RE = re.compile(
     r"\b(?:compris\w*|includ\w*|encompass\w*|such\s+as|consist\w*\s+of|namely)\b"
-    r"|telecom\w*,?\s+computer,?\s+and\s+information\s+services",  # SBP's label of the whole
+    r"|telecom\w*,?\s+computer,?\s+and\s+information\s+services"  # SBP's label of the whole
+    r"|\b(?:IT|ICT|ITeS)\s*(?:&|and)\s+telecom",  # "ICT & telecom services": the whole again
     re.I,
 )
 
