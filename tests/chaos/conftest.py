@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.chaos.harness import LEDGER
+from tests.chaos.harness import LEDGER, ledger
 
 _STARTED = time.monotonic()
 
@@ -25,6 +25,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "machine": f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPU",
         "wall_seconds": round(time.monotonic() - _STARTED, 1),
         "exit_status": int(exitstatus),
-        "faults": LEDGER,
+        "faults": ledger(),
     }
     Path(target).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -39,7 +39,7 @@ from typing import Any
 from tests.receivers import Webhook
 
 ROOT = Path(__file__).resolve().parents[2]
-LEDGER: list[dict[str, Any]] = []
+LEDGER: list[Verdict] = []
 Mode = Callable[[socket.socket, bytes], None]
 
 
@@ -350,8 +350,12 @@ class Verdict:
 def judge(world: World, fault: str, group: str, behaviour: str, expected: Control | None, *,
           wanted: Counter[tuple[Any, ...]] | None = None, allowed_codes: tuple[int, ...] = (0, 2),
           one_line_errors: bool = False, idempotent_resends: bool = False, started: float | None = None,
-          notes: list[str] | None = None, check_alerts: bool = True) -> Verdict:
-    """Check the world after its last run against the control; record and return the verdict."""
+          notes: list[str] | None = None, check_alerts: bool = True, refused: int = 0) -> Verdict:
+    """Check the world after its last run against the control; record and return the verdict.
+
+    `refused`: requests the receiver answered with an error (not deliveries, though they carry the
+    digest's id); `idempotent_resends`: a repeat under the same id is the fault's expected outcome
+    (the first send was interrupted), counted apart from duplicate deliveries."""
     integrity = world.query("PRAGMA integrity_check")[0][0]
     survived = all(r.code in allowed_codes for r in world.runs)
     if one_line_errors:
@@ -368,7 +372,7 @@ def judge(world: World, fault: str, group: str, behaviour: str, expected: Contro
     keys = Counter(key for key, _, _ in deliveries)
     # an interrupted send is sent again under the same id (Idempotency-Key, Message-ID): a receiver
     # recognises it. Where the fault is exactly that, such resends are counted apart.
-    resent = sum(n - 1 for n in keys.values() if n > 1)
+    resent = max(0, sum(n - 1 for n in keys.values() if n > 1) - refused)
     duplicate_deliveries = 0 if idempotent_resends else resent
     unique = {key: (alerts, ids) for key, alerts, ids in deliveries}
     events = Counter(e for _, ids in unique.values() for e in set(ids))
@@ -389,8 +393,12 @@ def judge(world: World, fault: str, group: str, behaviour: str, expected: Contro
         seconds=round(time.monotonic() - started, 2) if started else round(sum(r.seconds for r in world.runs), 2),
         notes=notes or [],
     )
-    LEDGER.append(asdict(verdict) | {"ok": verdict.ok})
+    LEDGER.append(verdict)
     return verdict
+
+
+def ledger() -> list[dict[str, Any]]:
+    return [asdict(v) | {"ok": v.ok} for v in LEDGER]
 
 
 def assert_ok(verdict: Verdict, world: World | None = None) -> None:
