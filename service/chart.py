@@ -194,7 +194,8 @@ def bar_chart(values: Sequence[float], reference: float | None = None, periods: 
         canvas.text(first_x, y, first)
         if last_x > first_x + text_width(first) + 4 * SCALE:
             canvas.text(last_x, y, last)
-            middle = len(values) // 2
+            centre = (left + right) // 2  # the bar nearest the middle of the axis
+            middle = min(range(len(values)), key=lambda i: abs((bars[i][0] + bars[i][1]) // 2 - centre))
             if 0 < middle < len(values) - 1:
                 mid = label(periods[middle])
                 mid_x = (bars[middle][0] + bars[middle][1]) // 2 - text_width(mid) // 2

@@ -260,7 +260,8 @@ def _history(store: Store, indicator: str, unit: str) -> dict[str, float]:
     for row in store.current_observations(indicator):
         if row.status == "ok" and row.unit == unit and row.variant == "":
             by_period.setdefault(row.period, row.value)
-    return dict(sorted(by_period.items()))
+    # in time order: a year-to-date span by its last month (Jul-Sep before Jul-Oct), not alphabetically
+    return dict(sorted(by_period.items(), key=lambda pv: (chart.period_index(pv[0]) or 0, pv[0])))
 
 
 def _with_previous_period(item: Item, history: Mapping[str, float]) -> None:

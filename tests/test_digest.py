@@ -256,12 +256,14 @@ def test_caption_mentions_a_baseline_only_when_one_is_drawn(store, config):
     assert "2024-09 to 2025-01" in group.chart_caption and group.chart_caption in result.html
     assert "2024-12 US$348 million" in group.chart_alt
     fytd = Store(store.path)
-    for period, value in [("FY2025-26:Jul-Aug", 700e6), ("FY2025-26:Jul-Sep", 1.1e9)]:
+    for period, value in [("FY2025-26:Jul-Aug", 700e6), ("FY2025-26:Jul-Sep", 1.1e9), ("FY2025-26:Jul-Oct", 1.4e9)]:
         observe(fytd, "pk_it_exports_fytd", period, value)
-    event(fytd, "new_period", indicator="pk_it_exports_fytd", period="FY2025-26:Jul-Sep", new=1.1e9, baseline=None)
+    event(fytd, "new_period", indicator="pk_it_exports_fytd", period="FY2025-26:Jul-Oct", new=1.4e9, baseline=None)
     events = [e for e in fytd.events() if e["indicator"] == "pk_it_exports_fytd"]
     [group] = digest.build(fytd, config, events, now=NOW).context["groups"]
     assert group.chart_cid and "baseline" not in group.chart_caption  # no baseline, none drawn, none named
+    # in time order, not alphabetical (Jul-Oct sorts before Jul-Sep): the latest span is the orange bar
+    assert group.chart_caption.startswith("FY2025-26:Jul-Aug to FY2025-26:Jul-Oct")
 
 
 def test_long_urls_wrap_inside_the_card(store, config):
