@@ -124,7 +124,9 @@ class Differ:
         # A record needs a history known before this refresh: a source's first backfill is not news.
         if not baselines and not (earliest and earliest < change.seen_at):
             return []
-        previous = max([v for v in (highest, *baselines) if v is not None], default=None)
+        # a record once announced stays the mark to beat, even if the value that set it was revised down since
+        announced = self.store.highest_record(obs.indicator, obs.unit, obs.variant)
+        previous = max([v for v in (highest, *baselines, announced) if v is not None], default=None)
         if previous is None or obs.value <= previous:
             return []
         # one record per period, whichever source states it first

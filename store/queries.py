@@ -237,6 +237,13 @@ class Store:
         ).fetchone()
         return (row[0], float(row[1])) if row else None
 
+    def highest_record(self, indicator: str, unit: str, variant: str) -> float | None:
+        """The highest value a `record` event has announced for this figure."""
+        row = self.db.execute(
+            "SELECT max(new_value) FROM events WHERE kind = 'record' AND indicator = ? AND unit = ? "
+            "AND coalesce(variant, '') = ?", [indicator, unit, variant]).fetchone()
+        return row[0] if row else None
+
     def median_value(self, indicator: str, unit: str, variant: str) -> float | None:
         """The median of the indicator's sane current values: a reference when no baseline exists."""
         count = self.db.execute(
