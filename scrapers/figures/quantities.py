@@ -105,8 +105,26 @@ class Percent:
     end: int
 
 
+_UNITS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+          "seventeen eighteen nineteen").split()
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+WORD_NUMBERS = {**{w: i + 1 for i, w in enumerate(_UNITS)}, **_TENS}
+WORD_PCT_RE = re.compile(
+    rf"\b(?P<t>{'|'.join(_TENS)})?[\s-]?(?P<u>{'|'.join(_UNITS)})?\s+(?:per\s?cent|percent)\b(?!\s*(?:age)?\s*points?)",
+    re.IGNORECASE,
+)
+
+
 def find_percents(text: str) -> list[Percent]:
-    """Percentages in `text`; percentage points are differences, not rates, and are skipped."""
-    return [Percent(float(m.group("n")), m.start(), m.end()) for m in PCT_RE.finditer(text)]
+    """Percentages in `text` ("28pc", "18 per cent", "thirty two percent"); percentage points are
+    differences, not rates, and are skipped."""
+    found = [Percent(float(m.group("n")), m.start(), m.end()) for m in PCT_RE.finditer(text)]
+    if "cent" in text:
+        for m in WORD_PCT_RE.finditer(text):
+            tens, units = (m.group("t") or "").lower(), (m.group("u") or "").lower()
+            if tens or units:
+                start = m.start("t") if tens else m.start("u")
+                found.append(Percent(float(_TENS.get(tens, 0) + WORD_NUMBERS.get(units, 0)), start, m.end()))
+    return sorted(found, key=lambda p: p.start)
 
 
