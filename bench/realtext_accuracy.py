@@ -196,7 +196,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(report.lines))
     print(f"\n{'family':34} {'found':>6} {'hits':>5} {'expected':>9} {'precision':>10} {'recall':>7}")
     for name, tally in sorted(report.families.items()):
-        print(f"{name:34} {tally.found:6} {tally.hits:5} {tally.required:9} {tally.precision:10.3f} {tally.recall:7.3f}")
+        print(f"{name:34} {tally.found:6} {tally.hits:5} {tally.required:9} "
+              f"{tally.precision:10.3f} {tally.recall:7.3f}")
     print(f"\ntexts: {report.texts} (not hydrated: {len(report.missing)})  expected: {t.required}  "
           f"found: {t.found}  hits: {t.hits}  forbidden actuals: {t.forbidden}")
     print(f"precision: {t.precision:.3f}  recall: {t.recall:.3f}")

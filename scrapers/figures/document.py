@@ -290,13 +290,16 @@ SAME_SPAN_AFTER_RE = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+(?:the\s+)?(?:same|corresponding|comparable|similar)\s+(?:period|months?|time)\b"
     r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)
 TARGET_REACH = 80  # characters between a target cue ("aims to", "target of") and its figure
-OF_YEAR_BEFORE_RE = re.compile(r"\s+(?:of\s+)?(?:the\s+)?(?:previous|last|prior|preceding)\s+year|\s+of\s+the\s+year\s+before", re.I)
-FORECAST_AFTER_RE = re.compile(r"^\s*(?:\w+\s+){0,2}?(?:projection|projected|forecast|estimate[sd]?|expected|outlook)\b", re.I)
+OF_YEAR_BEFORE_RE = re.compile(
+    r"\s+(?:of\s+)?(?:the\s+)?(?:previous|last|prior|preceding)\s+year|\s+of\s+the\s+year\s+before", re.I)
+FORECAST_AFTER_RE = re.compile(
+    r"^\s*(?:\w+\s+){0,2}?(?:projection|projected|forecast|estimate[sd]?|expected|outlook)\b", re.I)
 STRETCH_BREAK_RE = re.compile(
     r"(?:,\s+(?:as|while|whereas|but|which|after|since|and)|\s+(?:as|while|whereas|but))\s+(?:it|the|they|this|exports?)\b",
     re.I,
 )
-TARGET_AFTER_RE = re.compile(r"^\s*(?:(?:IT|ICT|in|of|for|exports?|export|annual)\s+){0,3}(?:target|goal|mark\s+by)\b", re.I)
+TARGET_AFTER_RE = re.compile(
+    r"^\s*(?:(?:IT|ICT|in|of|for|exports?|export|annual)\s+){0,3}(?:target|goal|mark\s+by)\b", re.I)
 
 
 def modality_of(s: Sentence, amount: Amount) -> str:

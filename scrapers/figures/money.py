@@ -101,7 +101,8 @@ def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
 
 
 COORDINATED_AFTER_RE = re.compile(r"^\s*(?:,|and|&)\s*(?:US\s*)?\$")
-COORDINATED_BEFORE_RE = re.compile(r"\$\s*[\d.,]+\s*(?:million|billion|bn|mn|m|b)?\s*(?:,|and|&)\s*(?:US\s*)?\$?\s*$", re.I)
+COORDINATED_BEFORE_RE = re.compile(
+    r"\$\s*[\d.,]+\s*(?:million|billion|bn|mn|m|b)?\s*(?:,|and|&)\s*(?:US\s*)?\$?\s*$", re.I)
 
 
 def _coordinated_without_own_period(s: Sentence, amount: Amount) -> bool:
@@ -213,7 +214,8 @@ def _read_target(s: Sentence, amount: Amount, topic: Topic, cost: float) -> None
                              meta={**_meta(amount, cost), "kind": "target"}))
 
 
-HORIZON_BEFORE_RE = re.compile(r"\b(?:by|till|until|before|for|in|as\s+of|set\s+for|through)\s+(?:the\s+end\s+of\s+)?$", re.I)
+HORIZON_BEFORE_RE = re.compile(
+    r"\b(?:by|till|until|before|for|in|as\s+of|set\s+for|through)\s+(?:the\s+end\s+of\s+)?$", re.I)
 
 
 def _target_horizon(s: Sentence, amount: Amount) -> tuple[str, bool] | None:
@@ -231,7 +233,8 @@ def _target_horizon(s: Sentence, amount: Amount) -> tuple[str, bool] | None:
         period = min(fys, key=lambda p: distance(p, amount.start, amount.end))
         return period.label, period.relative
     for p in sorted(near, key=lambda p: distance(p, amount.start, amount.end)):
-        if p.kind != "month" or not p.last_month or not HORIZON_BEFORE_RE.search(s.text[max(0, p.start - 25) : p.start]):
+        due_by = HORIZON_BEFORE_RE.search(s.text[max(0, p.start - 25) : p.start])
+        if p.kind != "month" or not p.last_month or not due_by:
             continue
         year, month = p.last_month
         return (f"FY{year - 1}-{year % 100:02d}" if month == 6 else str(year)), p.relative
@@ -248,7 +251,9 @@ def _canadian_currency(s: Sentence, amount: Amount, allow_bare: bool) -> tuple[s
     return None, 0.0
 
 
-OTHER_PARTNER_RE = re.compile(r"\b(?:India|China|Mexico|United\s+States|U\.S\.|Bangladesh|Japan|UK|EU|Germany|France)\b")
+OTHER_PARTNER_RE = re.compile(
+    r"\b(?:India|China|Mexico|United\s+States|U\.S\.|Bangladesh|Japan|UK|EU|Germany|France)\b")
+PRODUCT_ITEM_RE = re.compile(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*\(\s*(?:US|C|CA)?\$?\s*$")
 
 
 def _pakistan_is_the_partner(s: Sentence) -> bool:
@@ -270,7 +275,7 @@ def _read_trade_amount(s: Sentence, amount: Amount, topic: Topic) -> None:
         return
     if not _pakistan_is_the_partner(s) and topic.family == "ca_pk_trade":
         return
-    if re.search(r"[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?\s*\(\s*(?:US|C|CA)?\$?\s*$", s.text[max(0, amount.start - 30) : amount.start]):
+    if PRODUCT_ITEM_RE.search(s.text[max(0, amount.start - 30) : amount.start]):
         return  # "Rapeseed ($184M)": one product of the trade
     currency, cost = _trade_currency(s, amount)
     period, period_cost = _trade_period(s, amount, role == "comparison")

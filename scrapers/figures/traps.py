@@ -98,7 +98,8 @@ TRAPS: tuple[Trap, ...] = (
                  r"|\bpotential\s+(?:of\s+|to\s+\w+\s+)?(?:about\s+|around\s+)?(?:US)?\$?"
                  r"|\bcapacity\s+(?:of|to\s+\w+)\s+(?:US)?\$?")),
     Trap("increase_amount", "the size of an increase: 'a 17.44% increase ..., making about $339 million'",
-         lambda b, a: bool(re.search(r"\b(?:increase|rise|growth|jump|surge|increment)\b[^$%.;]{0,40}\b(?:making|amounting\s+to)"
+         lambda b, a: bool(re.search(r"\b(?:increase|rise|growth|jump|surge|increment)\b[^$%.;]{0,40}"
+                                     r"\b(?:making|amounting\s+to)"
                                      r"\s+(?:about\s+|around\s+|nearly\s+)?(?:US\s*)?\$?\s*$", b[-90:], re.I))),
     Trap("hedge", "a figure someone argues or believes, not a statistic: 'closer to $5 billion'",
          lambda b, a: bool(re.search(r"\b(?:closer\s+to|argued?|claim(?:s|ed)?|believed?|unofficial\w*)\b[^.]{0,70}$",
