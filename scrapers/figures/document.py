@@ -55,6 +55,9 @@ CANADIAN_VOICE_RE = re.compile(
 )
 
 
+FOREIGN_HEAD_RE = re.compile(
+    r"\b(?:India|Indian|Bangladesh|Bangladeshi|Philippines|Philippine|Filipino|Sri\s+Lanka|Vietnam|Egypt|Kenya|"
+    r"Nigeria|Ukraine|Telangana|Karnataka|Kerala|Tamil\s+Nadu|Bengaluru|Hyderabad)\b")
 HAS_USD_RE = re.compile(r"US\s?\$|\bUSD\b|U\.S\.\s?\$|US\s+dollars")
 HAS_PKR_RE = re.compile(r"\bRs\.?\s*\d|\bPKR\b|\b[Rr]upees?\b")
 GII_NAMED_RE = re.compile(r"\bGII\b|Global\s+Innovation\s+Index|\bWIPO\b")
@@ -92,6 +95,12 @@ class Doc:
     @cached_property
     def gii(self) -> bool:
         return GII_NAMED_RE.search(self.text) is not None
+
+    @cached_property
+    def about_another_country(self) -> bool:
+        """The headline names another economy and the text never names Pakistan ("Bangladesh's IT
+        export surges"): its IT figures are that country's, however they are worded."""
+        return "Pakistan" not in self.text and FOREIGN_HEAD_RE.search(self.text.lstrip()[:300]) is not None
 
     @cached_property
     def about_it_exports(self) -> bool:
@@ -281,11 +290,15 @@ def role_of(s: Sentence, amount: Amount) -> str:
     if CHANGE_AFTER_RE.match(right) or CHANGE_BEFORE_RE.search(left[-30:]):
         return "change"
     if (COMPARISON_BEFORE_RE.search(left) or s.clause(amount.start).comparison
-            or SAME_SPAN_AFTER_RE.match(right + s.text[amount.end + 20 : amount.end + 60])):
+            or SAME_SPAN_AFTER_RE.match(right + s.text[amount.end + 20 : amount.end + 60])
+            or SAME_SPAN_BEFORE_RE.search(s.text[max(0, amount.start - 90) : amount.start])):
         return "comparison"
     return "main"
 
 
+SAME_SPAN_BEFORE_RE = re.compile(
+    r"\b(?:same|corresponding|comparable|similar)\s+(?:period|months?|time)\b[^$%;]{0,70}"
+    r"\b(?:was|were|stood\s+at|amounted\s+to|of)\s+(?:about\s+)?(?:US\s*)?\$?\s*$", re.I)
 SAME_SPAN_AFTER_RE = re.compile(
     r"^\s*(?:\w+\s+){0,2}?(?:in|during|for)\s+(?:the\s+)?(?:same|corresponding|comparable|similar)\s+(?:period|months?|time)\b"
     r"|^\s*(?:in|during)\s+the\s+(?:same\s+)?(?:period|month)\s+(?:a\s+year\s+(?:earlier|ago)|last\s+year)", re.I)

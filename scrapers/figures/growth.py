@@ -31,10 +31,10 @@ def read_growth(s: Sentence) -> None:
         after = s.text[pct.end : pct.end + 12]
         if re.match(r"^\s*(?:of|share)\b", after, re.I) or re.search(r"\bshare\b", near, re.I):
             continue
-        if s.trap(pct.start, pct.end):
+        if s.trap(pct.start, pct.end) or _coordinated(s, pct):
             continue
         topic = s.topic(pct.start, pct.end)
-        if topic is None or topic.family != "it" or _pct_modality(s, pct) != "actual":
+        if topic is None or topic.family != "it" or s.doc.about_another_country or _pct_modality(s, pct) != "actual":
             continue
         period, inherited = _described_period(s, pct), False
         if period is None:
@@ -72,6 +72,16 @@ def _described_period(s: Sentence, pct: Percent) -> Period | None:
         return s.value_periods[after[0] if TO_VALUE_RE.match(tail) else after[-1]]
     before = [pos for pos in sorted(s.value_periods) if pos < pct.start and s.clause(pos).major == major]
     return s.value_periods[before[-1]] if before else None
+
+
+COORDINATED_PCT_RE = re.compile(r"^\s*(?:,|and|&)\s*\d+(?:\.\d+)?\s*(?:%|per\s?cent|pc)", re.I)
+COORDINATED_PCT_BEFORE_RE = re.compile(r"\d\s*(?:%|per\s?cent|pc)\s*(?:,|and|&)\s*$", re.I)
+
+
+def _coordinated(s: Sentence, pct: Percent) -> bool:
+    """'growth in FY21 and FY22, i.e. 47% and 87%': which rate is which year is the reader's guess."""
+    return bool(COORDINATED_PCT_RE.match(s.text[pct.end : pct.end + 15])
+                or COORDINATED_PCT_BEFORE_RE.search(s.text[max(0, pct.start - 15) : pct.start]))
 
 
 def _year_after_comparison(s: Sentence) -> Period | None:

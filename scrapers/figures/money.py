@@ -36,7 +36,7 @@ def read_amounts(s: Sentence) -> list[str]:
         if topic is None:
             continue
         families.append(topic.family)
-        if topic.family == "it":
+        if topic.family == "it" and not s.doc.about_another_country:
             _read_it_amount(s, amount, topic)
         elif topic.family in ("ca_exports_to_pk", "ca_imports_from_pk", "ca_pk_trade"):
             _read_trade_amount(s, amount, topic)
@@ -53,13 +53,20 @@ def _usd(s: Sentence, amount: Amount) -> tuple[bool, float]:
     """Whether an amount is in US dollars for a Pakistan indicator, and the confidence cost.
 
     A bare '$' in Pakistani reporting is the US dollar. An amount without any marker ("348mn")
-    is taken as dollars only when the text quotes no rupee amount at all.
+    is taken as dollars only when the text quotes no rupee amount at all and nothing is counted by
+    it ("120 million subscriptions" is a count, not money).
     """
     if amount.currency in ("USD", "$"):
         return True, 0.0
-    if amount.currency is None and not s.doc.has_pkr and amount.value >= 1e6:
+    if (amount.currency is None and not s.doc.has_pkr and amount.value >= 1e6
+            and BARE_AMOUNT_END_RE.match(s.text[amount.end : amount.end + 12])):
         return True, PENALTY["currency_assumed"]
     return False, 0.0
+
+
+# What may follow an amount with no currency marker for it to be money: an end, a preposition.
+BARE_AMOUNT_END_RE = re.compile(r"\s*(?:$|[,.;:)]|in\b|during\b|for\b|from\b|against\b|compared\b|as\b|and\b|to\b|"
+                                r"last\b|this\b|up\b|down\b|a\s+year\b|year-on-year\b)", re.I)
 
 
 def _read_it_amount(s: Sentence, amount: Amount, topic: Topic) -> None:

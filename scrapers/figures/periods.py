@@ -132,6 +132,7 @@ DATE_RE = re.compile(
 MONTH_ALONE_RE = re.compile(rf"\b(?P<m>{MONTH})\b\.?")
 LAST_MONTH_RE = re.compile(r"\blast\s+month\b", re.IGNORECASE)
 YEAR_RE = re.compile(r"(?<![\d\-–/'’$])\b(?P<y>20[0-4]\d|19[89]\d)\b(?!\s*[-–/]\s*\d)(?!,\d)")
+AS_OF_RE = re.compile(r"\b(?:as\s+of|up\s+to|till|until)\s+(?:the\s+end\s+of\s+)?$", re.I)
 MULTI_YEAR_RE = re.compile(
     r"\b(?:last|past|previous|over\s+the\s+(?:last|past))\s+(?:\w+\s+)?(?:years|decades)\b"
     r"|\b(?:19|20)\d\d\s*(?:-|–|to)\s*(?:19|20)\d\d\b(?!\s*[-–/]\s*\d)",
@@ -345,6 +346,15 @@ class _PeriodFinder:
         for m in MONTH_YEAR_RE.finditer(self.text):
             month = month_number(m.group("m"))
             year = int(m.group("y")) if m.group("y") else 2000 + int(m.group("yy"))
+            if AS_OF_RE.search(self.text[max(0, m.start() - 20) : m.start()]) and month != 7:
+                # "as of April 2020, IT exports have surged to $1.18 billion": the fiscal year so far
+                end_year = _fy_of_month(year, month)
+                if month == 6:
+                    self.add(Period("fy", _fy_label(end_year), m.start(), m.end(), last_month=(year, 6)))
+                else:
+                    label, last_ym = _fytd(end_year, month)
+                    self.add(Period("fytd", label, m.start(), m.end(), last_month=last_ym))
+                continue
             self.add(Period("month", f"{year}-{month:02d}", m.start(), m.end(),
                             last_month=(year, month)))
 

@@ -59,6 +59,9 @@ _PART_OF_WHOLE_RE = re.compile(
 )
 _WHOLE_AFTER_RE = re.compile(r"^\s*(?:%|percent|per\s?cent|pc)?\s*(?:to|of)\s+(?:the\s+)?(?:country's\s+)?"
                              r"(?:overall|total|national|services?|merchandise)", re.I)
+_SUBCATEGORY_AFTER_RE = re.compile(
+    rf"^\s*(?:YoY\s+|MoM\s+|year-on-year\s+)?(?:increase|growth|rise|jump|decline|drop)\s+in\s+(?:the\s+)?"
+    rf"{_SUBCATEGORY}\b", re.I)
 _SUBCATEGORY_RE = re.compile(
     rf"\b(?:exports?\s+of\s+(?:the\s+)?{_SUBCATEGORY}(?:\s+\w+)?\s+services?|"
     rf"{_SUBCATEGORY}\s+(?:\w+\s+)?services?(?:\s+exports?)?)"
@@ -83,7 +86,7 @@ def _subcategory(before: str) -> bool:
 TRAPS: tuple[Trap, ...] = (
     Trap("threshold", "a bound crossed, not the value: 'crossing the $400 million mark', 'over $2 billion'",
          lambda b, a: bool(_BOUND_BEFORE_RE.search(b[-60:]))
-         or bool(re.match(r"^\s*(?:-|\s)?(?:mark|milestone|barrier|threshold)\b", a, re.I))),
+         or bool(re.match(r"^\s*(?:-|\s)?(?:mark|milestone|barrier|threshold)\b|^\+", a, re.I))),
     Trap("average", "an average over months, not one month's value",
          lambda b, a: bool(re.search(r"\b(?:average|avg\.?)\b[^$%.;]{0,50}$", b[-70:], re.I))),
     Trap("net", "net exports or a surplus, not exports",
@@ -92,7 +95,7 @@ TRAPS: tuple[Trap, ...] = (
          lambda b, a: bool(_SHARE_BEFORE_RE.search(b[-110:])
                            or (_PART_OF_WHOLE_RE.search(b[-40:]) and _WHOLE_AFTER_RE.match(a)))),
     Trap("subcategory", "a sub-category's value or growth: computer services, telecom, call centres alone",
-         lambda b, a: _subcategory(b)),
+         lambda b, a: _subcategory(b) or bool(_SUBCATEGORY_AFTER_RE.match(a))),
     Trap("aspiration", "a potential or an aspiration: 'can be increased to', 'potential of', 'capacity to'",
          _before(r"\b(?:can|could|may|might|would)\s+(?:be\s+)?(?:\w+\s+){0,3}(?:to|at|of)\s+(?:about\s+)?(?:US)?\$?"
                  r"|\bpotential\s+(?:of\s+|to\s+\w+\s+)?(?:about\s+|around\s+)?(?:US)?\$?"
