@@ -23,6 +23,8 @@ bench: $(VENV)/.installed
 	$(PY) -m pip install -q urlwatch  # the baseline, not a dependency
 	$(PY) bench/refresh_1000.py
 	$(PY) bench/figures_accuracy.py --quiet
+	$(PY) bench/figures_speed.py
+	$(PY) bench/realtext_accuracy.py --quiet   # needs the hydrated texts: tests/realtext/LABELLING.md
 
 clean:
 	rm -rf demo build *.egg-info
