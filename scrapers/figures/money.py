@@ -37,6 +37,8 @@ def read_amounts(s: Sentence) -> list[str]:
             continue
         families.append(topic.family)
         if topic.family == "it" and not s.doc.about_another_country:
+            if amount.currency is None and topic.inherited:
+                continue  # "120 million as of August": with no '$' and no subject of its own, not money
             _read_it_amount(s, amount, topic)
         elif topic.family in ("ca_exports_to_pk", "ca_imports_from_pk", "ca_pk_trade"):
             _read_trade_amount(s, amount, topic)
