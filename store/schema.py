@@ -181,6 +181,50 @@ MIGRATIONS: tuple[str, ...] = (
     INSERT OR IGNORE INTO meta (key, value) VALUES ('channel_key_secret', lower(hex(randomblob(32))));
     ALTER TABLE outbox ADD COLUMN channel_key TEXT;
     """,
+    # 7: the fact sheet in SQL, for sqlite3 and Datasette users: `current_values` (each source's current
+    # sane value, `standing` = 1 on the one that stands for its figure: official first, then the
+    # longest-standing) and `factsheet` (each seed baseline beside the value standing now for its period
+    # and the newest period's). The seed baselines live in TOML, so bridgewatch copies them here with the
+    # status it judged (`judged_at`) after every refresh and `bridgewatch factsheet`; the values are live.
+    # Periods of one indicator are of one kind, whose text sorts in time order (2024-12, FY2024-25, GII-2024).
+    """
+    CREATE TABLE seed_baselines (
+        position INTEGER PRIMARY KEY,  -- the seeds' order
+        indicator TEXT NOT NULL,
+        period TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        value REAL NOT NULL,
+        seed TEXT,
+        ref TEXT,
+        cited_source TEXT,
+        note TEXT,
+        name TEXT,
+        status TEXT,  -- confirmed | updated | contradicted | unverified | stale
+        why TEXT,
+        judged_at TEXT
+    );
+    CREATE VIEW current_values AS
+        SELECT o.id, o.indicator, o.period, o.value, o.unit, o.variant, o.source_id,
+            coalesce(s.role, 'news') AS role, o.evidence, o.url, o.first_seen, o.last_seen,
+            row_number() OVER (PARTITION BY o.indicator, o.period, o.unit, o.variant
+                               ORDER BY CASE s.role WHEN 'official' THEN 0 WHEN 'cited' THEN 1 ELSE 2 END,
+                                        o.first_seen, o.id) = 1 AS standing
+        FROM observations o LEFT JOIN sources s ON s.id = o.source_id
+        WHERE o.current = 1 AND o.status = 'ok';
+    CREATE VIEW factsheet AS
+        WITH standing AS (SELECT * FROM current_values WHERE standing = 1 AND variant = ''),
+        newest AS (SELECT indicator, unit, max(period) AS period FROM standing GROUP BY indicator, unit)
+        SELECT b.indicator, b.name, b.period, b.value AS seed_value, b.unit, b.seed, b.ref, b.cited_source,
+            b.status, b.why, now.value AS value_now, now.source_id AS source_now, now.evidence AS evidence_now,
+            now.url AS url_now, n.period AS latest_period, latest.value AS latest_value,
+            latest.source_id AS latest_source, b.judged_at
+        FROM seed_baselines b
+        LEFT JOIN standing now ON now.indicator = b.indicator AND now.period = b.period AND now.unit = b.unit
+        LEFT JOIN newest n ON n.indicator = b.indicator AND n.unit = b.unit
+        LEFT JOIN standing latest ON latest.indicator = n.indicator AND latest.unit = n.unit
+            AND latest.period = n.period
+        ORDER BY b.position;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
