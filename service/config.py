@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapers.base import SourceSpec
+from service.release import Rhythm, parse_rhythm
 from service.schedule import parse_duration, parse_schedule
 
 UNITS_FIXED = {"count", "percent", "rank"}
@@ -94,6 +95,17 @@ SOURCE_KEYS: tuple[Key, ...] = (
     Key("flow", "string", None, "statcan_cimt: the flow when the file name does not say (exports, imports)"),
     Key("edition", "string", None, "wipo_gii: the edition, when the workbook does not say"),
     Key("num", "string", None, "wipo_gii: the indicator number to read (6.3.4)"),
+    Key("release", "table", None, "the source's release rhythm, for `bridgewatch calendar` (keys below)"),
+)
+
+RELEASE_KEYS: tuple[Key, ...] = (
+    Key("every", "string", REQUIRED, "month | year: how often the source publishes"),
+    Key("period", "string", "(as every)", "month | year | edition: the periods its releases add"),
+    Key("after", "duration", REQUIRED,
+        "from the end of a period (an edition: from 1 January of its year) to the start of its release window"),
+    Key("window", "duration", "7d", "how long the release window lasts"),
+    Key("grace", "duration", "([settings] release_grace_days)", "after the window, before release_overdue"),
+    Key("note", "string", "", "the rhythm in the publisher's words, shown by the calendar"),
 )
 
 SUBSCRIBER_KEYS: tuple[Key, ...] = (
@@ -128,11 +140,12 @@ SETTINGS_DOCS: dict[str, str] = {
     "delivery_lease": "a send claimed longer ago than this was interrupted: send again",
     "stale_intervals": "a source that has not succeeded for this many schedule intervals is stale",
     "seed_sources": "false: the built-in seed sources are off (except those your file restates)",
+    "release_grace_days": "days after a release window before release_overdue (a source's release.grace wins)",
 }
 # settings that must be positive (> 0) or at least zero
 _POSITIVE = {"broken_after", "connect_timeout", "read_timeout", "max_bytes", "workers", "suspect_factor",
              "keep_history_days", "delivery_attempts", "delivery_timeout", "delivery_lease", "stale_intervals"}
-_NON_NEGATIVE = {"retries", "revision_tolerance", "delivery_backoff", "delivery_backoff_max"}
+_NON_NEGATIVE = {"retries", "revision_tolerance", "delivery_backoff", "delivery_backoff_max", "release_grace_days"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +196,7 @@ class Source:
     mirrors: tuple[str, ...] = ()
     also: tuple[str, ...] = ()
     cites: str = ""
+    release: Rhythm | None = None  # when its next period is expected (service/release.py)
     params: Mapping[str, Any] = field(default_factory=dict)
     defined_in: str = "seeds/sources.toml"  # the file whose entry made (or last overrode) it
     entry: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)  # the merged TOML entry
@@ -250,6 +264,7 @@ class Settings:
     delivery_lease: float = 600.0  # a send claimed longer ago than this was interrupted: send again
     stale_intervals: int = 3  # schedule intervals without success before a source is stale
     seed_sources: bool = True  # false: only the sources of the user's file
+    release_grace_days: float = 3.0  # after a release window, before a source's release is overdue
 
 
 @dataclass(frozen=True, slots=True)
@@ -434,7 +449,7 @@ def _indicators(doc: Mapping[str, Any], file: str) -> dict[str, Indicator]:
 
 
 _SOURCE_ATTRS = {"id", "url", "kind", "name", "role", "indicators", "schedule", "enabled", "stale_after",
-                 "quiet_after", "selector", "pattern", "follow", "mirrors", "also", "cites"}
+                 "quiet_after", "selector", "pattern", "follow", "mirrors", "also", "cites", "release"}
 _ISO_CODE = re.compile(r"^[A-Za-z]{3}$")
 
 
@@ -502,6 +517,7 @@ def _source(entry: Any, file: str, index: int, base: Source | None = None) -> So
             raise ConfigError(f"{where}: a `pattern` needs a named group (?P<value>…) for the value")
     if merged.get("unit"):
         merged["unit"] = canonical_unit(str(merged["unit"]))
+    release = _release(merged.get("release"), where)
     params = {k: v for k, v in merged.items() if k not in _SOURCE_ATTRS}
     return Source(
         id=ident,
@@ -520,10 +536,27 @@ def _source(entry: Any, file: str, index: int, base: Source | None = None) -> So
         mirrors=tuple(merged.get("mirrors", ())),
         also=tuple(merged.get("also", ())),
         cites=merged.get("cites", ""),
+        release=release,
         params=params,
         defined_in=file,
         entry=merged,
     )
+
+
+def _release(raw: Any, where: str) -> Rhythm | None:
+    """A source's `release` table, its keys checked like any table's (a typo names the closest key)."""
+    if raw is None:
+        return None
+    if isinstance(raw, dict):
+        known = [k.name for k in RELEASE_KEYS]
+        for name in raw:
+            if name not in known:
+                raise ConfigError(f"{where}: unknown key {name!r} in release{_did_you_mean(name, known)} "
+                                  f"(known keys: {', '.join(known)})")
+    try:
+        return parse_rhythm(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _subscriber(entry: Any, file: str, index: int) -> Subscriber:
