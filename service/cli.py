@@ -73,6 +73,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("history", help="every stored value of one indicator")
     p.add_argument("indicator")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _history_options(p)
+
+    p = sub.add_parser("calendar", help="each source's last release, the next one expected, on time | due | overdue")
+    p.add_argument("--format", choices=("text", "json", "md"), default="text")
+    p.add_argument("--check", action="store_true", help="also record release_overdue / release_arrived events")
 
     p = sub.add_parser("indicators", help="indicators and their seed baselines")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -181,7 +186,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
         if why:
             suspect[done.source_id] = why
             print(f"suspect: {done.source_id}: {why} (see `bridgewatch status`)", file=sys.stderr)
-    events = report.events + record_stale_events(config, store)
+    events = report.events + record_stale_events(config, store) + _check_releases(config, store)
     fetched = sum(s.documents for s in report.sources)
     unchanged = sum(s.unchanged for s in report.sources)
     print(
@@ -302,6 +307,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.indicator not in config.indicators:
         print(f"bridgewatch: unknown indicator {args.indicator!r} (see `bridgewatch indicators`)", file=sys.stderr)
         return EXIT_ERROR
+    if args.as_of or args.vintages or args.first_release or args.period:
+        return _history_realtime(args)
     rows = _store(args).history(args.indicator)
     if args.format == "json":
         for row in rows:
@@ -513,17 +520,67 @@ def _redacted(redact: Callable[[str], str], url: str) -> str:
 def keys_reference() -> str:
     """Every key of [[sources]], [[subscribers]] and [settings] with type, default and meaning, as Markdown
     tables: generated from the declarations in service/config.py (the README's reference is this text)."""
-    from service.config import SOURCE_KEYS, SUBSCRIBER_KEYS, settings_keys
+    from service.config import RELEASE_KEYS, SOURCE_KEYS, SUBSCRIBER_KEYS, settings_keys
 
     out = []
-    for table, keys in (("[[sources]]", SOURCE_KEYS), ("[[subscribers]]", SUBSCRIBER_KEYS),
-                        ("[settings]", settings_keys())):
+    for table, keys in (("[[sources]]", SOURCE_KEYS), ("[[sources]] release = { … }", RELEASE_KEYS),
+                        ("[[subscribers]]", SUBSCRIBER_KEYS), ("[settings]", settings_keys())):
         out += [f"`{table}`", "", "| key | type | default | meaning |", "|---|---|---|---|"]
         for key in keys:
             default, doc = (text.replace("|", "\\|") for text in (key.shown_default(), key.doc))
             out.append(f"| `{key.name}` | {key.type} | {default} | {doc} |")
         out.append("")
     return "\n".join(out)
+
+
+# --- issue 13: vintages and the release calendar (logic in service/vintages.py, service/calendar.py) ---
+
+
+def _history_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--period", help="only this period (2026-10, 2025, FY2024-25, GII-2025)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--as-of", metavar="TIMESTAMP",
+                      help="the values as bridgewatch knew them then (fetch time; 2026-11-01, 2026-11-01T08:00Z)")
+    mode.add_argument("--vintages", action="store_true", help="every value each period has had, with known-from/to")
+    mode.add_argument("--first-release", action="store_true", help="each period's first value (the first print)")
+
+
+def _history_realtime(args: argparse.Namespace) -> int:
+    from service import vintages
+
+    mode = "as_of" if args.as_of else "first_release" if args.first_release else "vintages"
+    try:
+        rows = vintages.rows_for(_store(args).db, args.indicator, mode, args.period, args.as_of)
+    except ValueError:
+        raise UsageError(f"--as-of {args.as_of!r} is not a date or time; accepted: {SINCE_FORMS}") from None
+    vintages.write(rows, args.format)
+    return EXIT_OK
+
+
+def _check_releases(config: Config, store: Any) -> list[int]:
+    from service.calendar import check_releases
+
+    return check_releases(config, store)
+
+
+@command
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from service import calendar
+
+    config, store, now = _config(args), _store(args), datetime.now(UTC)
+    if args.check:
+        calendar.check_releases(config, store, now)
+    entries = calendar.calendar(config, store, now)
+    if args.format == "json":
+        print(calendar.as_json(entries))
+    elif args.format == "md":
+        print(calendar.as_markdown(entries, now), end="")
+    else:
+        print(calendar.as_text(entries), end="")
+    store.close()
+    return EXIT_OK
 
 
 SINCE_FORMS = "YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS], optionally with a zone (Z, +05:00)"

@@ -22,7 +22,7 @@ import signal
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,6 +46,7 @@ from store.queries import Store, utcnow
 log = logging.getLogger("bridgewatch.daemon")
 
 DIGEST_EVERY = 60  # seconds between two looks at the subscribers' cadences and the outbox
+RELEASE_CHECK_EVERY = 3600  # seconds between two looks at the release calendar
 JOB_TIMEOUT = 600.0  # seconds one source's refresh may take before the watchdog abandons it
 STOP_TIMEOUT = 7.0  # seconds running refreshes get to commit after SIGTERM (the whole stop stays < 10 s)
 MAX_JITTER = 300  # seconds
@@ -136,8 +137,9 @@ class Daemon:
 
     def __init__(self, config: Config, db_path: str, http_host: str = "127.0.0.1", http_port: int = 8477,
                  job_timeout: float = JOB_TIMEOUT, stop_timeout: float = STOP_TIMEOUT,
-                 sources: list[Source] | None = None) -> None:
+                 sources: list[Source] | None = None, clock: Callable[[], datetime] | None = None) -> None:
         self.config = config
+        self.clock = clock or (lambda: datetime.now(UTC))  # the release check's time: tests move it
         self.sources = list(config.sources.values()) if sources is None else sources
         self.db_path = db_path
         self.http_host, self.http_port = http_host, http_port
@@ -192,6 +194,9 @@ class Daemon:
         self.scheduler.add_job(self._digests, IntervalTrigger(seconds=DIGEST_EVERY), id="digests", name="digests",
                                next_run_time=self.started)
         self.scheduler.add_job(self._prune, IntervalTrigger(days=1), id="prune", name="prune")
+        # late releases are noticed on their own schedule, not only when a fetch happens
+        self.scheduler.add_job(self._releases, IntervalTrigger(seconds=RELEASE_CHECK_EVERY), id="releases",
+                               name="releases", next_run_time=self.started)
         self.scheduler.start()
         due = [p.source.id for p in self.planned if p.run_now]
         log.info("scheduled %d sources; %d due now%s", len(self.planned), len(due),
@@ -336,6 +341,25 @@ class Daemon:
             self._count(deliver_due(self.config, store, now))
         except Exception:
             log.exception("the digest run failed; the next one retries")
+        finally:
+            store.close()
+
+    def _releases(self) -> list[int]:
+        """The calendar job: record release_overdue / release_arrived as of the clock and send them to
+        immediate subscribers at once (the events' dedupe keys keep a second run from alerting again)."""
+        if self._stop.is_set():
+            return []
+        from service.calendar import check_releases
+
+        store = Store(self.db_path)
+        try:
+            ids = check_releases(self.config, store, self.clock())
+            if ids:
+                self._notify(store, ids)
+            return ids
+        except Exception:
+            log.exception("the release check failed; the next one retries")
+            return []
         finally:
             store.close()
 

@@ -106,6 +106,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(200, METRICS_TYPE, self._with_store(self.site.metrics), head)
             elif path == "/feed.atom":
                 self._feed(head)
+            elif path == "/calendar":
+                self._send(200, "text/html; charset=utf-8", self._with_store(self._calendar), head)
             elif path in ("/", "/index.html"):
                 self._send(200, "text/html; charset=utf-8", self._with_store(self._page), head)
             else:
@@ -151,6 +153,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _page(self, store: Store) -> str:
         return status_page(self.site, store)
+
+    def _calendar(self, store: Store) -> str:
+        from service.calendar import calendar_page
+
+        return calendar_page(self.site.config, store)
 
 
 def _e(value: object) -> str:
