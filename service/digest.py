@@ -2,10 +2,11 @@
 
 Events are grouped by indicator: each value is shown old -> new with its delta and percent, against
 its seed baseline, with the period, the source and the evidence sentence, under a chart of the
-indicator's history (an inline PNG in HTML, a Unicode sparkline elsewhere). A `record` event of
-the same figure as a `new_period` or `revision` is folded into it as a "record high" badge rather
-than shown twice. Suspect values get their own section (kept, never alerted as changes), and
-source health closes the digest. Times are in the reader's time zone.
+indicator's history (an inline PNG in HTML, a Unicode sparkline elsewhere). One figure and period
+is one item however many events it raised (service/digest_group.py): the other events become its
+tags, and it lists the value each source states. A change of a percentage is shown in percentage
+points only. Suspect values get their own section (kept, never alerted as changes), and source
+health closes the digest. Times are in the reader's time zone.
 
 Scraped text is untrusted: control characters are stripped, HTML and Atom are autoescaped,
 Markdown is backslash-escaped (and @mentions defused), and only http(s) links are kept.
@@ -26,7 +27,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-from service import chart, humanize
+from service import chart, digest_group, humanize
 from service.config import Config
 from store.queries import Store
 
@@ -77,6 +78,7 @@ class Item:
     seen: str = ""  # when it was recorded, in the reader's time zone
     old_period: str = ""  # for a new period: the period `old` belongs to
     badges: list[str] = field(default_factory=list)
+    stated: list[dict[str, Any]] = field(default_factory=list)  # what each source states now for the figure
     raw: dict[str, Any] = field(default_factory=dict)  # numbers for the JSON document
 
 
@@ -203,7 +205,9 @@ def _note(kind: str, detail: Mapping[str, Any], unit: str, new: float | None = N
             "document_changed": "the cited document changed and no figure could be read from it: review it",
         }.get(change or "", change or "")
     if kind == "source_broken":
-        return f"failing {detail.get('failures')} times in a row: {detail.get('error', '')}"
+        failures = int(detail.get("failures") or 1)
+        times = "once" if failures == 1 else f"{failures} times in a row"
+        return f"failed {times}: {detail.get('error', '')}"
     if kind == "source_recovered":
         return "working again"
     return ""
@@ -225,6 +229,7 @@ def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
     shown = None if kind == "target_progress" else base
     old_text, new_text = humanize.distinct([old if kind == "revision" else None, new], unit)
     base_text = humanize.distinct([shown, new], unit)[0] if shown is not None else ""
+    relative = unit != "percent"  # a change of a percentage is told in points, never as a percent of it
     return Item(
         id=event["id"],
         kind=kind,
@@ -238,10 +243,11 @@ def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
         old=old_text if old is not None and kind == "revision" else "",
         new=new_text if new is not None else "",
         change=humanize.delta(old, new, unit) if kind == "revision" else "",
-        change_pct=humanize.percent_change(old, new) if kind == "revision" else "",
+        change_pct=humanize.percent_change(old, new) if kind == "revision" and relative else "",
         baseline=base_text,
         vs_baseline=humanize.delta(shown, new, unit) if shown is not None and new is not None else "",
-        vs_baseline_pct=humanize.percent_change(shown, new) if shown is not None and new is not None else "",
+        vs_baseline_pct=humanize.percent_change(shown, new) if relative and shown is not None and new is not None
+        else "",
         baseline_ref=(f"{baseline.get('period')}, seed {baseline.get('seed')} {baseline.get('ref')}".strip()
                       if baseline else ""),
         evidence=clean(detail.get("evidence")),
@@ -249,7 +255,8 @@ def _item(event: dict[str, Any], config: Config, tz: ZoneInfo) -> Item:
         official=bool(detail.get("official")),
         seen=local_time(event.get("created_at"), tz),
         raw={"old_value": old if kind == "revision" else None, "new_value": new, "baseline_value": base,
-             "change_pct": _pct(old, new) if kind == "revision" else None, "vs_baseline_pct": _pct(base, new),
+             "change_pct": _pct(old, new) if kind == "revision" and relative else None,
+             "vs_baseline_pct": _pct(base, new) if relative else None,
              "created_at": event.get("created_at"), "previous_record": old if kind == "record" else None},
     )
 
@@ -273,25 +280,10 @@ def _with_previous_period(item: Item, history: Mapping[str, float]) -> None:
     old = history[earlier[-1]]
     item.old, item.new = humanize.distinct([old, new], item.unit)
     item.old_period = earlier[-1]
-    item.change, item.change_pct = humanize.delta(old, new, item.unit), humanize.percent_change(old, new)
-    item.raw.update(old_value=old, old_period=earlier[-1], change_pct=_pct(old, new))
-
-
-def _fold_records(items: list[Item]) -> list[Item]:
-    """A record of the same figure as a new period or revision becomes a badge on that item."""
-    hosts = {(i.indicator, i.period, i.unit): i for i in items if i.kind in ("new_period", "revision")}
-    kept = []
-    # several sources may each report the same record: the note keeps the highest previous high
-    for item in sorted(items, key=lambda i: -(i.raw.get("previous_record") or 0)):
-        host = hosts.get((item.indicator, item.period, item.unit)) if item.kind == "record" else None
-        if host is None:
-            kept.append(item)
-            continue
-        if item.label not in host.badges:
-            host.badges.append(item.label)
-            host.note = "; ".join(n for n in (host.note, item.note) if n)
-        host.raw.setdefault("merged_event_ids", []).append(item.id)
-    return kept
+    relative = item.unit != "percent"  # 0.8% -> 12.3% is +11.5 pts, not "+1478.2%"
+    item.change = humanize.delta(old, new, item.unit)
+    item.change_pct = humanize.percent_change(old, new) if relative else ""
+    item.raw.update(old_value=old, old_period=earlier[-1], change_pct=_pct(old, new) if relative else None)
 
 
 def health(store: Store, config: Config, now: datetime, tz: ZoneInfo | None = None) -> dict[str, list[dict[str, Any]]]:
@@ -375,8 +367,14 @@ def build(store: Store, config: Config, events: Iterable[dict[str, Any]], now: d
                                     sparkline(list(history.values())[-12:]))
             groups[key].items.append(item)
     images: dict[str, bytes] = {}
+    roles = {s.id: s.role for s in config.sources.values()}
+    names = {s.id: clean(s.name or s.id, 120) for s in config.sources.values()}
     for key, group in groups.items():
-        group.items = sorted(_fold_records(group.items), key=lambda i: (i.period or "", i.id))
+        # one item per figure and period, with every tag its events gave it and what each source states
+        group.items = sorted(digest_group.fold(group.items), key=lambda i: (i.period or "", i.id))
+        for item in group.items:
+            item.stated = digest_group.stated_values(
+                store.current_observations(key, item.period) if item.period else [], roles, names, item.unit)
         unit = group.items[0].unit if group.items else ""
         history = histories.get((key, unit), {})
         recent = list(history.items())[-12:]
@@ -427,6 +425,7 @@ def payload(context: Mapping[str, Any], now: datetime, timezone_name: str) -> di
             "source_id": item.source_id, "source_name": item.source_name, "url": item.url or None,
             "official": item.official, "evidence": item.evidence, "note": item.note,
             "merged_event_ids": item.raw.get("merged_event_ids", []), "created_at": item.raw["created_at"],
+            "stated": [{k: v for k, v in s.items() if k != "text"} for s in item.stated],
         }
 
     events = [event(i, g) for g in context["groups"] for i in g.items]
