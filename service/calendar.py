@@ -190,3 +190,12 @@ def calendar_page(config: Config, store: Store, now: datetime | None = None) -> 
             "<a href='/'>Status</a></p><table><thead><tr><th>source</th><th>rhythm</th><th>last release</th>"
             "<th>first seen</th><th>next expected</th><th>window</th><th>state</th></tr></thead><tbody>"
             + "".join(rows) + "</tbody></table></body></html>\n")
+
+
+def release_note(kind: str, detail: dict[str, Any]) -> str:
+    """What a digest says of a release_overdue / release_arrived event."""
+    if kind == "release_overdue":
+        return (f"{detail.get('expected_period')} was expected {detail.get('window_start')} to "
+                f"{detail.get('window_end')} and has not appeared (last release {detail.get('last_period')})")
+    return (f"{detail.get('arrived_period')} has appeared (expected {detail.get('expected_period')}, overdue since "
+            f"{str(detail.get('overdue_since') or '')[:10]})")

@@ -32,7 +32,7 @@ from service.config import Config
 from store.queries import Store
 
 VALUE_KINDS = ("new_period", "revision", "record", "target_progress", "sources_disagree")
-HEALTH_KINDS = ("source_broken", "source_recovered", "source_stale")
+HEALTH_KINDS = ("source_broken", "source_recovered", "source_stale", "release_overdue", "release_arrived")
 KIND_LABELS = {
     "new_period": "new period",
     "revision": "revised",
@@ -44,6 +44,8 @@ KIND_LABELS = {
     "source_broken": "source broken",
     "source_recovered": "source recovered",
     "source_stale": "source stale",
+    "release_overdue": "release overdue",
+    "release_arrived": "release arrived",
 }
 _SPARK = "▁▂▃▄▅▆▇█"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
@@ -210,6 +212,10 @@ def _note(kind: str, detail: Mapping[str, Any], unit: str, new: float | None = N
         return f"failed {times}: {detail.get('error', '')}"
     if kind == "source_recovered":
         return "working again"
+    if kind in ("release_overdue", "release_arrived"):
+        from service.calendar import release_note
+
+        return release_note(kind, detail)
     return ""
 
 
@@ -352,6 +358,10 @@ def build(store: Store, config: Config, events: Iterable[dict[str, Any]], now: d
     suspects, sources_news = [], []
     for event in events:
         item = _item(event, config, tz)
+        if event["kind"] == "revision":  # "first reported X on DATE, revised to Y"
+            from service.vintages import first_reported_note
+
+            item.note = "; ".join(n for n in (first_reported_note(store.db, event, tz), item.note) if n)
         if event["kind"] == "suspect":
             suspects.append(item)
         elif event["kind"] in HEALTH_KINDS or (event["kind"] == "citation_changed" and not event.get("indicator")):

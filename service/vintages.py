@@ -54,3 +54,24 @@ def write(rows: list[dict[str, Any]], fmt: str, out: Any = None) -> None:
     widths = [max(len(str(r[i])) for r in table) for i in range(len(table[0]))]
     for line in table:
         print("  ".join(str(c).ljust(w) for c, w in zip(line, widths, strict=True)).rstrip(), file=out)
+
+
+def first_reported_note(db: Any, event: dict[str, Any], tz: Any = None) -> str:
+    """A revision's history in words: "first reported US$300 million on 2026-11-18, revised to US$310
+    million" (the first value the revising source stated for that figure, and the day bridgewatch first
+    read it, in the reader's time zone). Empty when there is nothing earlier to name."""
+    from datetime import datetime
+
+    from store.vintages import first_release
+
+    unit, new = event.get("unit") or "", event.get("new_value")
+    if not event.get("indicator") or not event.get("period") or new is None:
+        return ""
+    first = first_release(db, event["indicator"], event["period"], unit, event.get("variant") or "",
+                          event.get("source_id"))
+    if first is None or first["value"] == new:
+        return ""
+    moment = datetime.fromisoformat(first["known_from"])
+    day = (moment.astimezone(tz) if tz is not None and moment.tzinfo else moment).date().isoformat()
+    first_text, new_text = humanize.distinct([first["value"], new], unit)
+    return f"first reported {first_text} on {day}, revised to {new_text}"

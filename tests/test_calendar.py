@@ -109,6 +109,7 @@ def test_a_release_that_never_arrives_is_alerted_once_and_cleared_when_it_does(c
             daemon.store.close()
         overdue = [r for r in hook.requests[sent_before:] if b"release_overdue" in r.body]
         assert len(hook.requests) - sent_before == 1 and len(overdue) == 1
+        assert b"2026-11 was expected 2026-12-15 to 2026-12-21 and has not appeared" in overdue[0].body
         store = Store(db)
         (event,) = [e for e in store.events() if e["kind"] == "release_overdue"]
         assert (event["source_id"], event["period"]) == ("loop_sbp", "2026-11")

@@ -71,6 +71,11 @@ def test_as_of_vintages_and_first_release_across_a_revision(capsys, tmp_path, se
     code, out = run(capsys, *common, "history", "pk_it_exports_monthly", "--vintages", "--period", "2026-09")
     assert code == 0 and "US$" not in out
 
+    day = first["known_from"][:10]
+    for fmt in ("text", "markdown", "html"):
+        code, out = run(capsys, *common, "digest", "--all", "--format", fmt)
+        assert code == 0 and f"first reported US$300 million on {day}, revised to US$310 million" in out
+
 
 def test_as_of_accepts_dates_and_zones_and_refuses_nonsense(capsys, tmp_path, server):
     url = server.add("/sbp", PAGE.format(value="300"))
