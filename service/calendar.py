@@ -15,6 +15,7 @@ move the clock instead of sleeping, and the daemon calls it on its own schedule.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -102,15 +103,20 @@ def release_state(config: Config, store: Store, source_id: str, now: datetime | 
     return entry(store, source, config.settings, now or datetime.now(UTC)).state
 
 
-def check_releases(config: Config, store: Store, now: datetime | None = None) -> list[int]:
+def check_releases(config: Config, store: Store, now: datetime | None = None,
+                   skip: Iterable[str] = ()) -> list[int]:
     """Record `release_overdue` for each source past its window plus grace and `release_arrived` for
-    each overdue period that has since appeared; returns the new event ids (deduplicated: none twice)."""
+    each overdue period that has since appeared; returns the new event ids (deduplicated: none twice).
+    Sources in `skip` (about to be refreshed: the release may be waiting on the server) are left alone."""
     from service.diff import Differ
 
     now = now or datetime.now(UTC)
     differ = Differ(store, config)
     ids: list[int] = []
+    skipped = set(skip)
     for line in calendar(config, store, now):
+        if line.source_id in skipped:
+            continue
         source = config.sources[line.source_id]
         with store.transaction():
             if line.state == OVERDUE:

@@ -351,9 +351,14 @@ class Daemon:
             return []
         from service.calendar import check_releases
 
+        # not for a source this start-up is about to run, nor one running: its release may be on the server
+        warming = (datetime.now(UTC) - self.started).total_seconds() < self.job_timeout + DIGEST_EVERY
+        due = {p.source.id for p in self.planned if p.run_now} if warming else set()
+        with self._lock:
+            busy = due | set(self._running)
         store = Store(self.db_path)
         try:
-            ids = check_releases(self.config, store, self.clock())
+            ids = check_releases(self.config, store, self.clock(), skip=busy)
             if ids:
                 self._notify(store, ids)
             return ids

@@ -85,6 +85,9 @@ def test_states_follow_the_window_and_the_grace(tmp_path):
     assert [at[d].state for d in (1, 15, 23, 24, 25)] == [ON_TIME, DUE, DUE, DUE, OVERDUE]
     assert release_state(config, store, "loop_sbp", datetime(2026, 12, 25, tzinfo=UTC)) == OVERDUE
     assert release_state(config, store, "no_such_source") is None
+    late = datetime(2026, 12, 25, tzinfo=UTC)
+    assert check_releases(config, store, late, skip={"loop_sbp"}) == []  # about to be refreshed: wait for it
+    assert len(check_releases(config, store, late)) == 1 and check_releases(config, store, late) == []
 
 
 def test_a_release_that_never_arrives_is_alerted_once_and_cleared_when_it_does(capsys, tmp_path, server):
