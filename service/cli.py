@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("text", "json", "md"), default="text")
     p.add_argument("--check", action="store_true", help="also record release_overdue / release_arrived events")
 
+    p = sub.add_parser("factsheet", help="each seed figure beside what the sources state now, with a status")
+    p.add_argument("--format", choices=("html", "md", "json", "csv"),
+                   help="output format (default from --out's extension, else md)")
+    p.add_argument("--out", help="write to FILE instead of stdout")
+
     p = sub.add_parser("indicators", help="indicators and their seed baselines")
     p.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -332,6 +337,23 @@ def cmd_history(args: argparse.Namespace) -> int:
         baselines = config.indicators[args.indicator].baselines
         for b in baselines:
             print(f"seed baseline {b.period}: {humanize.amount(b.value, b.unit)} (seed {b.seed} {b.ref})")
+    return EXIT_OK
+
+
+@command
+def cmd_factsheet(args: argparse.Namespace) -> int:
+    from service import factsheet_render
+    from service.factsheet import counts
+
+    fmt = args.format or {".html": "html", ".htm": "html", ".json": "json", ".csv": "csv"}.get(
+        Path(args.out).suffix.lower() if args.out else "", "md")
+    config = _config(args)
+    store = _store(args)
+    rows = factsheet_render.gather(config, store)
+    factsheet_render.record(store, rows)  # the `factsheet` SQL view shows the same
+    store.close()
+    summary = ", ".join(f"{n} {status}" for status, n in counts(rows).items() if n)
+    _write(factsheet_render.render(rows, fmt), args.out, f"bridgewatch factsheet: {len(rows)} seed figures ({summary})")
     return EXIT_OK
 
 

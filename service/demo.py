@@ -173,8 +173,8 @@ def run_demo(out: Path) -> int:
     from store.queries import Store, utcnow
 
     out.mkdir(parents=True, exist_ok=True)
-    db, config, html, text, eml = (out / n for n in ("bridgewatch.db", "config.toml", "digest.html",
-                                                      "digest.txt", "digest.eml"))
+    db, config, html, text, eml, sheet = (out / n for n in ("bridgewatch.db", "config.toml", "digest.html",
+                                                             "digest.txt", "digest.eml", "factsheet.html"))
     for stale in (db, out / "bridgewatch.db-wal", out / "bridgewatch.db-shm", eml):
         stale.unlink(missing_ok=True)
     captures = load_captures()
@@ -196,15 +196,16 @@ def run_demo(out: Path) -> int:
             main(refresh)
         main([*common, "digest", "--since", since, "--out", str(html)])
         main([*common, "digest", "--since", since, "--out", str(text)])
+        main([*common, "factsheet", "--out", str(sheet)])  # each seed figure beside what sources state now
         if received:
             eml.write_bytes(received[-1])  # today's email
     store = Store(db)
     _summary(store.events(since=since), len(store.events()))
     store.close()
     print("== files")
-    for path in (db, html, text, eml):
+    for path in (db, html, text, eml, sheet):
         print(f"  {path}" + ("" if path.exists() else "  (not written)"))
-    print(f"  open {html} in a browser; {eml} is the email the SMTP server received")
+    print(f"  open {html} and {sheet} in a browser; {eml} is the email the SMTP server received")
     return 0 if first in (0, 2) and second in (0, 2) else max(first, second)
 
 

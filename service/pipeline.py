@@ -305,7 +305,19 @@ class Pipeline:
         finally:
             self.leases.release_all()
         report.elapsed_s = time.perf_counter() - started
+        if report.sources:
+            self._judge_factsheet()
         return report
+
+    def _judge_factsheet(self) -> None:
+        """Re-judge the seed baselines into `seed_baselines`, so the `factsheet` SQL view (sqlite3,
+        Datasette) shows the status as of this refresh. A failure here costs the view, not the refresh."""
+        from service import factsheet_render
+
+        try:
+            factsheet_render.record(self.store, factsheet_render.gather(self.config, self.store))
+        except Exception:  # noqa: BLE001
+            log.exception("judging the fact sheet failed (the refresh itself was stored)")
 
     def _await(self, future: Future[tuple[list[Fetched], float]]) -> tuple[list[Fetched], float]:
         """The result of one source's collection, renewing the leases while it is slow to come."""

@@ -1,4 +1,8 @@
-"""The daemon's HTTP side: /healthz, /metrics, /feed.atom and a read-only status page at /.
+"""The daemon's HTTP side: /healthz, /metrics, /feed.atom, the fact sheet at / and a read-only
+status page at /status.
+
+The fact sheet is what most visitors want (do the seed figures still stand?); the status table is
+for whoever runs the daemon, one link away.
 
 Standard library only (ThreadingHTTPServer): a handful of GET routes need no framework. Nothing can
 be changed over HTTP: every other method is refused with 405. Each request reads the database on
@@ -108,7 +112,9 @@ class _Handler(BaseHTTPRequestHandler):
                 self._feed(head)
             elif path == "/calendar":
                 self._send(200, "text/html; charset=utf-8", self._with_store(self._calendar), head)
-            elif path in ("/", "/index.html"):
+            elif path in ("/", "/index.html", "/factsheet"):
+                self._send(200, "text/html; charset=utf-8", self._with_store(self._factsheet), head)
+            elif path == "/status":
                 self._send(200, "text/html; charset=utf-8", self._with_store(self._page), head)
             else:
                 self._send(404, "text/plain; charset=utf-8", "not found\n", head)
@@ -153,6 +159,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _page(self, store: Store) -> str:
         return status_page(self.site, store)
+
+    def _factsheet(self, store: Store) -> str:
+        from service import factsheet_render
+
+        rows = factsheet_render.gather(self.site.config, store)  # a read: the snapshot is the refresh's job
+        return factsheet_render.html(rows, links=[("/status", "sources and daemon status"),
+                                                  ("/calendar", "release calendar"), ("/feed.atom", "feed")])
 
     def _calendar(self, store: Store) -> str:
         from service.calendar import calendar_page
@@ -221,7 +234,8 @@ tr.never-run td {{ color: #777; }}
 </style></head><body>
 <h1>bridgewatch {_e(__version__)}</h1>
 <p class="{'healthy' if not health else 'unhealthy'}">{_e(status)} ·
-<a href="/metrics">metrics</a> · <a href="/feed.atom">feed</a> · <a href="/healthz">healthz</a></p>
+<a href="/">fact sheet</a> · <a href="/metrics">metrics</a> · <a href="/feed.atom">feed</a> ·
+<a href="/healthz">healthz</a></p>
 <h2>Sources</h2>
 <table><tr><th>source</th><th>kind</th><th>schedule</th><th>state</th><th>last attempt</th>
 <th>last success</th><th>next run</th><th>why (last error)</th></tr>

@@ -213,8 +213,10 @@ channels = ["mailto://127.0.0.1:{smtp_port}?to=a@example.org"]
     assert "bridgewatch_outbox_depth" in metrics
     assert 'bridgewatch_source_state{source="wb_test",state="ok"} 1' in metrics
     assert 'bridgewatch_source_stale{source="wb_test"} 0' in metrics
-    page = d.get("/")
+    page = d.get("/status")
     assert page is not None and page[0] == 200 and "wb_test" in page[1]
+    page = d.get("/")  # the fact sheet
+    assert page is not None and page[0] == 200 and "The seed figures, kept current" in page[1]
     code, elapsed = d.stop(signal.SIGTERM)
     assert code == 0, d.log
     assert elapsed < 10

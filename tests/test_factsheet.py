@@ -133,3 +133,27 @@ def test_migration_adds_the_factsheet_and_current_values_views_over_existing_dat
     (row,) = store.db.query("SELECT * FROM factsheet")
     assert (row["seed_value"], row["value_now"], row["source_now"]) == (348e6, 348.2e6, "sbp")
     assert (row["latest_period"], row["latest_value"], row["status"]) == ("2026-10", 412.6e6, "updated")
+
+
+def test_factsheet_command_in_every_format_and_the_view_follows(tmp_path, capsys):
+    from service.cli import main
+
+    db = tmp_path / "bw.db"
+    store = Store(db)
+    store.ensure_source("arabnews_2586784", "html", "https://www.arabnews.pk/x", "cited")
+    store.insert_observation(indicator="pk_it_exports_monthly", period="2024-12", value=348e6, unit="USD",
+                             source_id="arabnews_2586784", status="ok", evidence="$348 million in December",
+                             first_seen="2026-11-01T00:00:00+00:00", last_seen="2026-11-01T00:00:00+00:00")
+    store.close()
+    assert main(["--db", str(db), "factsheet", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    monthly = next(d for d in data if d["indicator"] == "pk_it_exports_monthly")
+    assert (monthly["period"], monthly["status"], monthly["stated"][0]["source"]) == (
+        "2024-12", "confirmed", "arabnews_2586784")
+    for name, marker in (("fs.html", "<svg"), ("fs.csv", "indicator,name,period"), ("fs.md", "| figure |")):
+        assert main(["--db", str(db), "factsheet", "--out", str(tmp_path / name)]) == 0
+        assert marker in (tmp_path / name).read_text(encoding="utf-8")
+    assert "24 seed figures (1 confirmed" in capsys.readouterr().out
+    with sqlite3.connect(db) as conn:
+        view = dict(conn.execute("SELECT indicator || ' ' || period, status FROM factsheet").fetchall())
+    assert view["pk_it_exports_monthly 2024-12"] == "confirmed" and len(view) == 24

@@ -102,7 +102,7 @@ def test_status_page_is_read_only_and_escaped(site: tuple[str, Live, Store]) -> 
                         last_error="<script>alert('x')</script>")
     store.add_event(kind="new_period", indicator="<img src=x onerror=alert(1)>", period="2024", new_value=3.5e9,
                     dedupe_key="k1")
-    status, headers, page = get(base + "/")
+    status, headers, page = get(base + "/status")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert "<script>" not in page and "<img src=x" not in page
     assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in page
@@ -115,6 +115,21 @@ def test_status_page_is_read_only_and_escaped(site: tuple[str, Live, Store]) -> 
     status, _, body = get(base + "/", method="HEAD")
     assert status == 200 and body == ""
     assert get(base + "/nothing-here")[0] == 404
+
+
+def test_the_front_page_is_the_fact_sheet_and_escapes_what_sources_said(site: tuple[str, Live, Store]) -> None:
+    base, _, store = site
+    store.ensure_source("arabnews_2586784", "html", "http://127.0.0.1/", "cited")
+    store.insert_observation(indicator="pk_it_exports_monthly", period="2024-12", value=348e6, unit="USD",
+                             source_id="arabnews_2586784", status="ok", url="javascript:alert(1)",
+                             evidence="<script>alert('x')</script> $348 million in December",
+                             first_seen="2026-11-01T00:00:00+00:00", last_seen="2026-11-01T00:00:00+00:00")
+    status, headers, page = get(base + "/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert "The seed figures, kept current" in page and 'href="/status"' in page
+    assert "<script>" not in page and "&lt;script&gt;" in page and 'href="javascript' not in page
+    assert 'data-indicator="pk_it_exports_monthly" data-status="confirmed"' in page
+    assert page.count("<svg") == page.count("<article")
 
 
 def test_feed_is_503_until_the_feed_module_exists(site: tuple[str, Live, Store],
