@@ -157,3 +157,21 @@ def test_factsheet_command_in_every_format_and_the_view_follows(tmp_path, capsys
     with sqlite3.connect(db) as conn:
         view = dict(conn.execute("SELECT indicator || ' ' || period, status FROM factsheet").fetchall())
     assert view["pk_it_exports_monthly 2024-12"] == "confirmed" and len(view) == 24
+
+
+def test_datasette_metadata_describes_every_table_and_view():
+    from pathlib import Path
+
+    metadata = json.loads((Path(__file__).parent.parent / "datasette" / "metadata.json").read_text(encoding="utf-8"))
+    described = metadata["databases"]["bridgewatch"]["tables"]
+    store = Store(":memory:")
+    names = {n: t for n, t in store.db.execute("SELECT name, type FROM sqlite_master WHERE type IN ('table', 'view') "
+                                                "AND name NOT LIKE 'sqlite_%'").fetchall()}
+    assert set(names) == set(described), "a new table or view needs its line in datasette/metadata.json"
+    for name, entry in described.items():
+        assert entry["description"]
+        columns = {r[1] for r in store.db.execute(f"PRAGMA table_info({name})").fetchall()}
+        assert set(entry.get("columns", {})) <= columns, name
+    assert described["meta"]["allow"] is False  # the channel-key secret is not served
+    for query in metadata["databases"]["bridgewatch"]["queries"].values():
+        store.db.execute("EXPLAIN " + query["sql"], {"indicator": "x"})
