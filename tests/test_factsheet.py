@@ -175,3 +175,22 @@ def test_datasette_metadata_describes_every_table_and_view():
     assert described["meta"]["allow"] is False  # the channel-key secret is not served
     for query in metadata["databases"]["bridgewatch"]["queries"].values():
         store.db.execute("EXPLAIN " + query["sql"], {"indicator": "x"})
+
+
+def test_a_refresh_rejudges_the_seed_baselines_for_the_sql_view(tmp_path, server):
+    from service.config import load
+    from service.pipeline import Pipeline
+    from tests.conftest import write_config
+
+    page = server.add("/news/it-exports", "<html><head><title>IT exports</title><meta property="
+                      '"article:published_time" content="2025-01-17"></head><body><article><p>Pakistan\'s IT '
+                      "exports rose to $348 million in December 2024, State Bank of Pakistan data showed.</p>"
+                      "</article></body></html>")
+    config = load(write_config(tmp_path, f'[[sources]]\nid = "dec_news"\nurl = "{page}"\nkind = "html"\n'), env={})
+    store = Store(tmp_path / "bw.db")
+    assert store.db.execute("SELECT count(*) FROM factsheet").fetchone()[0] == 0
+    Pipeline(config, store).refresh([config.sources["dec_news"]])
+    view = {r["indicator"] + " " + r["period"]: r for r in store.db.query("SELECT * FROM factsheet")}
+    assert len(view) == 24 and all(r["judged_at"] for r in view.values())
+    monthly = view["pk_it_exports_monthly 2024-12"]
+    assert (monthly["status"], monthly["value_now"], monthly["source_now"]) == ("confirmed", 348e6, "dec_news")
