@@ -104,7 +104,7 @@ class Site:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+        threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
 
     def urls(self) -> list[str]:
         return [f"http://127.0.0.1:{self.port}/p/{i}" for i in range(self.count)]

@@ -67,7 +67,7 @@ class RecordedWeb:
         hosts = sorted({urlsplit(c.url).netloc for c in captures}, key=len, reverse=True)
         self._hosts = re.compile("https?://(" + "|".join(re.escape(h) for h in hosts) + ")") if hosts else None
         self.routes = {self._path(c.url): c for c in captures}
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     def _path(self, url: str) -> str:
         parts = urlsplit(url)
