@@ -16,29 +16,18 @@ import socket
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import sqlite_utils
 
+from store.leases import Holder, LeaseRows
 from store.schema import write_transaction
+
+__all__ = ["Holder", "Leases", "active", "release_process", "source_lease"]
 
 LEASE_TTL = 120.0  # seconds; renewed every third of that while the holder works
 # This process's incarnation: a container restarted after kill -9 runs its daemon as pid 1 again on
 # the same host name, so host and pid alone cannot tell the dead holder from the living one.
 INCARNATION = uuid.uuid4().hex[:12]
-
-
-@dataclass(frozen=True, slots=True)
-class Holder:
-    name: str
-    owner: str
-    host: str
-    pid: int
-    acquired_at: float
-    expires_at: float
-
-    def describe(self) -> str:
-        return f"held by {self.host} pid {self.pid} until {time.strftime('%H:%M:%SZ', time.gmtime(self.expires_at))}"
 
 
 def source_lease(source_id: str) -> str:
@@ -71,6 +60,7 @@ class Leases:
     def __init__(self, db: sqlite_utils.Database, ttl: float = LEASE_TTL,
                  clock: Callable[[], float] = time.time) -> None:
         self.db = db
+        self._rows = LeaseRows(db)
         self.ttl = ttl
         self.clock = clock
         self.host = socket.gethostname()
@@ -81,8 +71,7 @@ class Leases:
         self._renewed_at = 0.0
 
     def holder(self, name: str) -> Holder | None:
-        row = next(self.db.query("SELECT * FROM leases WHERE name = ?", [name]), None)
-        return Holder(**row) if row else None
+        return self._rows.get(name)
 
     def acquire(self, name: str) -> bool:
         """Take `name` if it is free, expired, ours, or held by a dead process on this host."""
@@ -93,11 +82,7 @@ class Leases:
             current = self.holder(name)
             if current is not None and not self._takeable(current, now):
                 return False
-            self.db.execute(
-                "INSERT OR REPLACE INTO leases (name, owner, host, pid, acquired_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                [name, self.owner, self.host, self.pid, now, now + self.ttl],
-            )
+            self._rows.put([self._holding(name, now)])
         self.held.add(name)
         self._renewed_at = now
         return True
@@ -109,19 +94,18 @@ class Leases:
         now = self.clock()
         taken: set[str] = set()
         with write_transaction(self.db):
-            holders = {row["name"]: Holder(**row) for row in self.db.query("SELECT * FROM leases")}
-            rows = []
+            holders = self._rows.by_name()
             for name in names:
                 current = holders.get(name)
                 if current is None or self._takeable(current, now):
                     taken.add(name)
-                    rows.append((name, self.owner, self.host, self.pid, now, now + self.ttl))
-            self.db.conn.executemany(
-                "INSERT OR REPLACE INTO leases (name, owner, host, pid, acquired_at, expires_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            self._rows.put([self._holding(name, now) for name in sorted(taken)])
         self.held |= taken
         self._renewed_at = now
         return taken
+
+    def _holding(self, name: str, now: float) -> Holder:
+        return Holder(name, self.owner, self.host, self.pid, now, now + self.ttl)
 
     def _takeable(self, current: Holder, now: float) -> bool:
         return (
@@ -138,10 +122,7 @@ class Leases:
             return
         names = sorted(self.held)
         with write_transaction(self.db):
-            self.db.execute(
-                f"UPDATE leases SET expires_at = ? WHERE owner = ? AND name IN ({', '.join('?' * len(names))})",
-                [now + self.ttl, self.owner, *names],
-            )
+            self._rows.extend(self.owner, names, now + self.ttl)
         self._renewed_at = now
 
     def release(self, name: str) -> None:
@@ -155,13 +136,12 @@ class Leases:
         self.held.discard(name)
         if self.abandoned:
             return False
-        cursor = self.db.execute("DELETE FROM leases WHERE name = ? AND owner = ?", [name, self.owner])
-        return cursor.rowcount == 1
+        return self._rows.delete(name, self.owner)
 
     def release_all(self) -> None:
         """Give back every lease of this holder, including any whose release rolled back."""
         with write_transaction(self.db):
-            self.db.execute("DELETE FROM leases WHERE owner = ?", [self.owner])
+            self._rows.delete_owner(self.owner)
         self.held.clear()
 
     def abandon(self) -> None:
@@ -173,11 +153,9 @@ def release_process(db: sqlite_utils.Database) -> int:
     """Give back every lease this process holds, abandoned refreshes included: it is about to exit,
     and nothing of it writes after this, so the next process need not wait for the TTL."""
     with write_transaction(db):
-        cursor = db.execute("DELETE FROM leases WHERE host = ? AND pid = ?", [socket.gethostname(), os.getpid()])
-    return cursor.rowcount
+        return LeaseRows(db).delete_process(socket.gethostname(), os.getpid())
 
 
 def active(db: sqlite_utils.Database, now: float | None = None) -> list[Holder]:
     """Leases not yet expired: what is being refreshed right now, and by whom (the status page)."""
-    rows = db.query("SELECT * FROM leases WHERE expires_at > ? ORDER BY name", [time.time() if now is None else now])
-    return [Holder(**row) for row in rows]
+    return LeaseRows(db).active(time.time() if now is None else now)
