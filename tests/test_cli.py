@@ -9,6 +9,8 @@ import time
 from email import message_from_bytes
 from pathlib import Path
 
+import pytest
+
 from service.cli import main
 from service.config import load
 from tests.conftest import RECORDED, write_config
@@ -102,6 +104,7 @@ def test_refresh_history_status_and_digest(capsys, tmp_path, server):
     assert code == 1
 
 
+@pytest.mark.slow
 def test_refresh_with_no_network_fails_fast_and_cleanly(tmp_path):
     """The real URLs, as on this offline machine: one line per failed source, exit 2, no traceback."""
     started = time.monotonic()
@@ -128,6 +131,7 @@ def test_config_error_is_reported_without_traceback(capsys, tmp_path):
     assert code == 1 and "config error" in err and "unknown kind 'nope'" in err
 
 
+@pytest.mark.slow
 def test_demo_runs_offline_and_twice_gives_the_same_result(capsys, tmp_path):
     out_dir = tmp_path / "demo"
     assert main(["demo", "--out", str(out_dir)]) == 0

@@ -190,6 +190,7 @@ def assert_clean(db: Path) -> None:
     assert query(db, "SELECT kind, indicator, period, count(*) FROM events GROUP BY 1, 2, 3 HAVING count(*) > 1") == []
 
 
+@pytest.mark.slow
 def test_daemon_refreshes_sends_the_digest_serves_and_stops_on_sigterm(
         tmp_path: Path, server: LoopbackServer, smtp: tuple[int, Mailbox], daemons: list[Daemon]) -> None:
     smtp_port, mailbox = smtp
@@ -228,6 +229,7 @@ channels = ["mailto://127.0.0.1:{smtp_port}?to=a@example.org"]
     assert_clean(d.db)
 
 
+@pytest.mark.slow
 def test_kill_9_during_a_refresh_then_restart_leaves_a_sound_database(
         tmp_path: Path, server: LoopbackServer, daemons: list[Daemon]) -> None:
     config = source_config(tmp_path, server, "every 2s", delay=5.0)
@@ -249,6 +251,7 @@ def test_kill_9_during_a_refresh_then_restart_leaves_a_sound_database(
     assert_clean(second.db)
 
 
+@pytest.mark.slow
 def test_a_hung_refresh_is_cut_and_the_others_go_on(
         tmp_path: Path, server: LoopbackServer, daemons: list[Daemon]) -> None:
     slow = server.add("/slow.json", WB_BODY, content_type="application/json", delay=30.0)
@@ -278,6 +281,7 @@ schedule = "every 1h"
     assert_clean(d.db)
 
 
+@pytest.mark.slow
 def test_a_one_off_refresh_while_the_daemon_refreshes_skips_that_source(
         tmp_path: Path, server: LoopbackServer, daemons: list[Daemon]) -> None:
     config = source_config(tmp_path, server, "every 1h", delay=3.0)
@@ -300,6 +304,7 @@ def test_a_one_off_refresh_while_the_daemon_refreshes_skips_that_source(
     assert_clean(d.db)
 
 
+@pytest.mark.slow
 def test_a_digest_queued_before_start_is_delivered_by_the_cadence_job(
         tmp_path: Path, server: LoopbackServer, daemons: list[Daemon]) -> None:
     smtp_port = free_port()  # nothing listens yet: the one-off refresh cannot send

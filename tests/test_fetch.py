@@ -3,6 +3,7 @@ plus `responses` where a unit test needs a server behaviour loopback cannot easi
 
 from __future__ import annotations
 
+import pytest
 import responses
 
 from scrapers.fetch import Fetcher, Validators
@@ -98,6 +99,7 @@ def test_retry_after_header_is_honoured_and_capped():
     assert len([c for c in responses.calls if c.request.url == url]) == 2
 
 
+@pytest.mark.slow
 def test_a_server_dripping_its_body_is_cut_at_the_deadline():
     import socket
     import threading
@@ -268,6 +270,7 @@ def test_retry_after_is_capped_for_the_whole_source_not_per_retry(tmp_path, serv
     store.close()
 
 
+@pytest.mark.slow
 def test_a_dripping_body_with_connection_close_is_cut_at_the_deadline_too():
     """After `Connection: close` http.client hands the socket to the response's file object, where
     the watchdog did not look: the drip held the fetch for its whole length."""

@@ -9,6 +9,8 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from service.config import load
 from service.lease import Leases, active, release_process, source_lease
 from service.pipeline import Pipeline
@@ -156,6 +158,7 @@ def test_abandoned_refresh_writes_nothing(tmp_path: Path, server: LoopbackServer
     assert store.counts()["fetches"] == 0 and store.counts()["observations"] == 0
 
 
+@pytest.mark.slow
 def test_one_off_refresh_process_skips_a_leased_source(tmp_path: Path, server: LoopbackServer,
                                                        db_path: Path) -> None:
     _, config_path = _config(tmp_path, server)

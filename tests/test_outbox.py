@@ -51,6 +51,7 @@ def test_events_reach_each_channel_once_with_a_stable_id(tmp_path, store):
     assert store.outbox_counts() == {"pending": 0, "sending": 0, "sent": 2, "dead": 0}
 
 
+@pytest.mark.slow
 def test_one_failing_channel_never_blocks_the_others(tmp_path, store):
     with webhook(hang=True) as stuck, webhook() as good:
         config = configure(tmp_path, [stuck.url(), f"json://127.0.0.1:{free_port()}/nobody", good.url()],

@@ -11,6 +11,7 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 
 import apprise
+import pytest
 
 from service import health, notify, web
 from service.cli import main
@@ -234,6 +235,7 @@ def test_an_ntfy_post_carries_no_markdown_escapes():
 # --- issue 10.11: the status server drops idle clients and logs no tracebacks ------------------------
 
 
+@pytest.mark.slow
 def test_status_server_closes_idle_connections_and_stays_quiet_on_disconnects(tmp_path, monkeypatch, caplog,
                                                                              capsys):
     monkeypatch.setattr(web._Handler, "timeout", 0.5)

@@ -92,6 +92,7 @@ def test_webhook_500_then_200(tmp_path, tmp_path_factory, site):
         world.close()
 
 
+@pytest.mark.slow
 def test_a_hanging_webhook(tmp_path, tmp_path_factory, site):
     expected = article_control(tmp_path_factory)
     hook = Webhook(hang=True)
@@ -114,6 +115,7 @@ def test_a_hanging_webhook(tmp_path, tmp_path_factory, site):
         world.close()
 
 
+@pytest.mark.slow
 def test_an_absurd_retry_after_from_a_webhook(tmp_path, tmp_path_factory, site):
     expected = article_control(tmp_path_factory)
     hook = HttpServer(status=503, headers={"Retry-After": "99999999999999"})

@@ -94,6 +94,7 @@ def test_server_errors_then_recovery(tmp_path, tmp_path_factory, site, code):
               status(code), expected)
 
 
+@pytest.mark.slow
 def test_429_with_retry_after_is_waited_for_within_the_budget(tmp_path, tmp_path_factory, site):
     expected = article_control(tmp_path_factory)
     started = time.monotonic()
@@ -109,6 +110,7 @@ def test_429_with_retry_after_is_waited_for_within_the_budget(tmp_path, tmp_path
         world.close()
 
 
+@pytest.mark.slow
 def test_connect_timeout(tmp_path, tmp_path_factory, site):
     expected = article_control(tmp_path_factory)
     started = time.monotonic()
@@ -129,6 +131,7 @@ def test_connect_timeout(tmp_path, tmp_path_factory, site):
             world.close()
 
 
+@pytest.mark.slow
 def test_read_timeout(tmp_path, tmp_path_factory, site):
     expected = article_control(tmp_path_factory)
     world, _ = run_fault(tmp_path, site, "read timeout (server silent after the request)", "fetch",
@@ -137,6 +140,7 @@ def test_read_timeout(tmp_path, tmp_path_factory, site):
     assert "timed out" in world.runs[0].err
 
 
+@pytest.mark.slow
 def test_trickling_body_is_cut_at_the_deadline(tmp_path, tmp_path_factory, site):
     expected = article_control(tmp_path_factory)
     world, _ = run_fault(tmp_path, site, "trickling body (a byte every 50 ms)", "fetch",
