@@ -11,7 +11,9 @@ is a false positive; one that the labels name as `not_actual` (a forecast, an av
 another country's figure) is also counted as a forbidden actual. Prints the totals, a table per
 indicator family, and each miss and false positive with its evidence.
 
-    .venv/bin/python bench/realtext_accuracy.py [--quiet] [--json] [--labels FILE ...]
+    .venv/bin/python bench/realtext_accuracy.py [--quiet] [--json] [--labels FILE|NAME ...]
+
+`--labels validation2` names `tests/realtext/validation2.jsonl`; a path is taken as it is.
 """
 
 from __future__ import annotations
@@ -175,13 +177,22 @@ def run(paths: list[Path]) -> Report:
     return report
 
 
+def label_file(arg: str) -> Path:
+    """A label file from a path, or from a bare set name (`validation2`) under tests/realtext/."""
+    named = REALTEXT / f"{arg}.jsonl"
+    return named if "/" not in arg and not arg.endswith(".jsonl") and named.exists() else Path(arg)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--labels", type=Path, nargs="+", default=[REALTEXT / "labels.jsonl"])
+    parser.add_argument("--labels", type=label_file, nargs="+", default=[REALTEXT / "labels.jsonl"])
     parser.add_argument("--quiet", action="store_true", help="only the totals and the family table")
     parser.add_argument("--json", action="store_true", help="the totals as one JSON object")
     args = parser.parse_args(argv)
-    report = run([p for p in args.labels if p.exists()])
+    missing_files = [p for p in args.labels if not p.exists()]
+    if missing_files:
+        raise SystemExit(f"no such label file: {', '.join(map(str, missing_files))}")
+    report = run(args.labels)
     if not report.texts:
         print(f"no hydrated texts under {TEXTS.relative_to(ROOT)} ({len(report.missing)} labelled): "
               "see tests/realtext/LABELLING.md")
